@@ -1,0 +1,134 @@
+#pragma once
+// Source: a database to export (PostgreSQL now, MySQL/MariaDB later).
+//
+// Call order (the export engine drives it):
+//   1. OpenSource(url, options)                 -> Source
+//   2. Source::ListDatabases()                  databases to export
+//   3. Source::BeginSnapshot(database)          -> Snapshot: a coordinator
+//      connection holds one consistent view of the database until Close().
+//   4. Snapshot::ListTables(filter)             catalog at the snapshot, with
+//      skips (reason codes) and each column's Parquet field per the mapping.
+//   5. Snapshot::PlanChunks(table, chunk_rows)  key or ctid ranges.
+//   6. Snapshot::OpenChunk(table, chunk)        -> ChunkReader, from any
+//      thread (each opens its own connection importing the snapshot);
+//      ChunkReader::Next(batch) until it returns false.
+//   7. Snapshot::Close()
+// Steps 5-6 may run concurrently for different chunks; everything else is
+// called from one thread.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "parquet/column_batch.h"
+#include "parquet/schema.h"
+
+namespace dbexport::source {
+
+// How source types become Parquet types (spec/reference.md section 3).
+enum class TypeMapping { kAws, kNative };
+
+struct SourceOptions {
+  TypeMapping type_mapping = TypeMapping::kAws;
+  int64_t batch_rows = 65536;          // rows per ColumnBatch
+  int64_t batch_bytes = 64ll << 20;    // or bytes per ColumnBatch, whichever first
+};
+
+// One entry of --export-only / ExportOnly, already validated and split.
+struct ExportFilterEntry {
+  std::string database;
+  std::string schema;  // empty: all schemas
+  std::string table;   // empty: all tables
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string original_type;  // as the source spells it, e.g. "numeric(10,2)"
+  int char_max_length = 0;
+  int num_precision = 0;
+  int num_scale = 0;
+  int datetime_precision = 0;
+  parquet::Field field;              // the exported Parquet column
+  std::string expected_exported_type;  // manifest label: "int32", "binary (UTF8)", ...
+};
+
+// Stable reason codes for skipped tables (manifest and WarningMessage).
+inline constexpr char kSkipPermissions[] = "PERMISSIONS_DO_NOT_EXIST";
+inline constexpr char kSkipColumnName[] = "UNSUPPORTED_CHARACTER_IN_COLUMN_NAME";
+inline constexpr char kSkipSlashInName[] = "SLASH_IN_TABLE_NAME";
+inline constexpr char kSkipUnlogged[] = "UNLOGGED_TABLE";
+inline constexpr char kSkipTemporary[] = "TEMPORARY_TABLE";
+inline constexpr char kSkipRowTooLarge[] = "ROW_TOO_LARGE";
+
+struct TableInfo {
+  std::string database;
+  std::string schema;
+  std::string name;
+  std::vector<ColumnInfo> columns;  // exported columns, in table order
+  std::string skip_reason;          // empty: exported; else a kSkip* code
+  std::string skip_detail;          // human-readable detail for the skip
+  int64_t estimated_rows = 0;
+  int64_t estimated_bytes = 0;
+  bool is_partitioned = false;      // partitions are read under this name
+  std::string target() const { return database + "." + schema + "." + name; }
+};
+
+// A unit of work: a key range or ctid range of one table.
+struct Chunk {
+  int index = 0;                   // 0-based within the table: the partition index
+  std::string constraint_type;     // "PRIMARY_KEY", "UNIQUE_INDEX", "CTID", "NONE"
+  std::string column_name;         // partition column ("ctid", key name, or empty)
+  std::string column_type;         // "TID", "bigint", ...
+  std::string min;                 // inclusive bound, source text form
+  std::string max;                 // inclusive bound, source text form
+  std::string predicate;           // SQL WHERE fragment the reader applies; empty: all rows
+  int64_t estimated_rows = 0;
+};
+
+// Set by the caller to stop readers early; readers return Cancelled.
+using CancelFlag = std::atomic<bool>;
+
+class ChunkReader {
+ public:
+  virtual ~ChunkReader() = default;
+  // Clears `batch` and fills it with the next rows (up to the batch limits of
+  // SourceOptions). Returns false, with an empty batch, at the end.
+  virtual Result<bool> Next(parquet::ColumnBatch* batch) = 0;
+  virtual int64_t bytes_read() const = 0;  // wire bytes consumed so far
+};
+
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  // ISO 8601 UTC time at which the snapshot was taken.
+  virtual std::string snapshot_time() const = 0;
+  // Tables of the database visible to the user, filtered by `filter` (empty:
+  // all). Skipped tables are returned with skip_reason set.
+  virtual Result<std::vector<TableInfo>> ListTables(const std::vector<ExportFilterEntry>& filter) = 0;
+  virtual Result<std::vector<Chunk>> PlanChunks(const TableInfo& table, int64_t chunk_rows) = 0;
+  // Thread-safe. `schema` is the Parquet schema built from table.columns and
+  // must outlive the reader.
+  virtual Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
+                                                         const parquet::Schema* schema,
+                                                         const CancelFlag* cancel) = 0;
+  virtual Status Close() = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Databases the user can connect to; the one named in the URL if any.
+  virtual Result<std::vector<std::string>> ListDatabases() = 0;
+  virtual Result<std::unique_ptr<Snapshot>> BeginSnapshot(const std::string& database) = 0;
+  // "postgresql" or "mysql".
+  virtual std::string engine() const = 0;
+};
+
+// Opens a source from a URL: postgresql://user:pass@host:port/db?...
+// (postgres:// too). The password may also come from PGPASSWORD.
+Result<std::unique_ptr<Source>> OpenSource(const std::string& url, const SourceOptions& options);
+
+}  // namespace dbexport::source

@@ -1,0 +1,44 @@
+#pragma once
+// ObjectStore: where exported files go. Implementations: a local directory
+// (temp file + rename on Close) and S3 (multipart upload, aborted on failure).
+// Keys are '/'-separated paths relative to the store's root (the bucket
+// prefix, or the directory). Thread-safe: workers open writers concurrently.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/output_stream.h"
+#include "common/status.h"
+
+namespace dbexport {
+
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // A stream whose bytes become the object `key` on Close(); before Close()
+  // nothing is visible under `key`. Abort() (or destruction) discards.
+  virtual Result<std::unique_ptr<OutputStream>> OpenWrite(const std::string& key) = 0;
+
+  // Writes a small object in one call.
+  virtual Status Put(const std::string& key, const std::string& contents) = 0;
+
+  virtual Result<std::string> Get(const std::string& key) = 0;
+  virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
+  virtual Status Delete(const std::string& key) = 0;
+
+  // A human-readable location, e.g. "s3://bucket/prefix" or "/abs/dir".
+  virtual std::string Describe() const = 0;
+};
+
+// The local directory store rooted at `root` (created if missing).
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root);
+
+}  // namespace dbexport
