@@ -35,6 +35,13 @@ struct SourceOptions {
   TypeMapping type_mapping = TypeMapping::kAws;
   int64_t batch_rows = 65536;          // rows per ColumnBatch
   int64_t batch_bytes = 64ll << 20;    // or bytes per ColumnBatch, whichever first
+  // A single value this large fails the chunk ("large object close to 500 MB").
+  int64_t max_value_bytes = 490ll << 20;
+  // A row this large skips its table (kSkipRowTooLarge). Rows are measured
+  // only in tables whose TOAST data exceeds row_check_toast_bytes, so normal
+  // tables pay nothing for the check.
+  int64_t max_row_bytes = 2000ll << 20;
+  int64_t row_check_toast_bytes = 1ll << 30;
 };
 
 // One entry of --export-only / ExportOnly, already validated and split.
@@ -85,6 +92,7 @@ struct Chunk {
   std::string min;                 // inclusive bound, source text form
   std::string max;                 // inclusive bound, source text form
   std::string predicate;           // SQL WHERE fragment the reader applies; empty: all rows
+  std::string relation;            // quoted relation to read (a partition); empty: the table
   int64_t estimated_rows = 0;
 };
 
@@ -98,6 +106,9 @@ class ChunkReader {
   // SourceOptions). Returns false, with an empty batch, at the end.
   virtual Result<bool> Next(parquet::ColumnBatch* batch) = 0;
   virtual int64_t bytes_read() const = 0;  // wire bytes consumed so far
+  // Values that could not be represented and were exported as NULL (e.g.
+  // NaN in a DECIMAL column), one line per column, for the manifest.
+  virtual std::vector<std::string> warnings() const { return {}; }
 };
 
 class Snapshot {

@@ -41,4 +41,19 @@ class ObjectStore {
 // The local directory store rooted at `root` (created if missing).
 Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root);
 
+// What a destination URL needs beyond the URL itself (S3 only for now).
+struct StoreOptions {
+  std::string endpoint_url;  // S3-compatible endpoint, e.g. http://127.0.0.1:9000; empty: AWS
+  std::string region;        // empty: from the environment / endpoint
+  std::string iam_role_arn;  // role assumed to write; empty: the caller's credentials
+  std::string kms_key_id;    // SSE-KMS key for written objects; empty: bucket default
+};
+
+// Opens the store a destination URL names:
+//   s3://bucket[/prefix]      the S3 store (options apply)
+//   file:///abs/dir, or a plain directory path (relative or absolute)
+// Anything else (another scheme, an empty URL) is InvalidArgument.
+Result<std::unique_ptr<ObjectStore>> OpenStoreForUrl(const std::string& url,
+                                                     const StoreOptions& options);
+
 }  // namespace dbexport

@@ -1,0 +1,35 @@
+#pragma once
+// Parsing of `dbexport run` flag values that CLI11 does not parse itself.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "parquet/file_writer.h"
+#include "source/source.h"
+
+namespace dbexport::cli {
+
+// "20GB", "512MiB", "64k", "1000000": a byte count. Units are powers of 1024
+// (K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB, TiB; case-insensitive).
+Result<int64_t> ParseByteSize(std::string_view text);
+
+// gzip | snappy | zstd | none
+Result<parquet::Codec> ParseCodec(std::string_view text);
+
+// aws | native
+Result<source::TypeMapping> ParseTypeMapping(std::string_view text);
+
+// The URL without its password (user:pass@ becomes user@), for messages and
+// the manifest's sourceArn.
+std::string RedactUrl(std::string_view url);
+
+// s3://bucket/prefix -> bucket, prefix ("" when absent). Not an s3 URL: both empty.
+struct S3Location {
+  std::string bucket;
+  std::string prefix;
+};
+S3Location ParseS3Location(std::string_view url);
+
+}  // namespace dbexport::cli

@@ -1,0 +1,48 @@
+// The dbexport command: subcommands `run` (one export) and `version`.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/run_command.h"
+#include "cli/signals.h"
+
+#ifndef DBX_VERSION
+#error "DBX_VERSION must be defined by the build"
+#endif
+
+namespace {
+
+constexpr char kVersionText[] = "dbexport " DBX_VERSION;
+
+int UsageExit(CLI::App& app, const CLI::ParseError& e) {
+  // --help and --version are "errors" that CLI11 prints itself, with exit code 0.
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+  std::fprintf(stderr, "dbexport: %s\nRun 'dbexport --help' or 'dbexport <command> --help' for usage.\n",
+               e.what());
+  return dbexport::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dbexport: export live PostgreSQL databases to S3 or a local directory as consistent Parquet."};
+  app.name("dbexport");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersionText, "Print the version and exit");
+
+  dbexport::cli::RunFlags run_flags;
+  CLI::App* run = dbexport::cli::AddRunCommand(app, &run_flags);
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return UsageExit(app, e);
+  }
+  if (version->parsed()) {
+    std::printf("%s\n", kVersionText);
+    return 0;
+  }
+  if (run->parsed()) return dbexport::cli::RunExportCommand(run_flags, dbexport::cli::InstallCancelSignals());
+  return dbexport::cli::kExitUsage;
+}

@@ -1,0 +1,164 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/flags.h"
+#include "cli/progress_display.h"
+#include "export/export.h"
+#include "export/naming.h"
+#include "storage/object_store.h"
+
+namespace dbexport::cli {
+namespace {
+
+struct Failure {
+  int exit_code;
+  std::string message;
+};
+
+int Report(const Failure& f) {
+  std::fprintf(stderr, "dbexport: %s\n", f.message.c_str());
+  return f.exit_code;
+}
+
+int UsageError(const std::string& message) {
+  return Report({kExitUsage, message + "\nRun 'dbexport run --help' for the flags."});
+}
+
+// Bad input is a usage error; anything else means the export could not run.
+int ErrorExit(const Status& status, const std::string& context) {
+  int code = status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  return Report({code, "error: " + context + ": " + status.message()});
+}
+
+}  // namespace
+
+CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
+  CLI::App* run = app.add_subcommand(
+      "run", "Export a database (or part of it) to a directory or S3 as Parquet files plus manifests.");
+  run->add_option("--source", f->source,
+                  "Database URL: postgresql://user[:password]@host[:port]/database (the password may "
+                  "also come from PGPASSWORD)")
+      ->required();
+  run->add_option("--dest", f->dest,
+                  "Destination: a directory (created if missing), file:///dir or s3://bucket[/prefix]. "
+                  "Files go under <dest>/<task-id>/")
+      ->required();
+  run->add_option("--export-only", f->export_only,
+                  "Export only these: database, database.schema or database.schema.table (names of "
+                  "A-Z a-z 0-9 $ _), several after one flag or the flag repeated. Default: everything");
+  run->add_option("--task-id", f->task_id,
+                  "Export task identifier: a letter first, then letters, digits and single hyphens, at "
+                  "most 60. Default: export-<yyyymmdd>-<hhmmss> (UTC)");
+  run->add_option("--parallelism", f->parallelism, "Chunks exported at the same time")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  run->add_option("--chunk-rows", f->chunk_rows,
+                  "Target rows per chunk (one partition directory each) for tables split by key or ctid")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  run->add_option("--type-mapping", f->type_mapping,
+                  "aws: types as the hosted export writes them (dates, numerics, arrays as strings); "
+                  "native: DATE, TIMESTAMP, DECIMAL, UUID, JSON, LIST")
+      ->capture_default_str();
+  run->add_option("--compression", f->compression, "Parquet compression: gzip, snappy, zstd or none")
+      ->capture_default_str();
+  run->add_option("--max-file-size", f->max_file_size,
+                  "Start a new part file past this size (units KiB, MiB, GiB, TiB; powers of 1024)")
+      ->capture_default_str();
+  run->add_option("--progress", f->progress,
+                  "auto: a live bar when stderr is a terminal, else a line every 5 s; bar; plain; none")
+      ->capture_default_str();
+  run->add_option("--source-arn", f->source_arn,
+                  "SourceArn recorded in the manifest. Default: the source URL without its password");
+  run->add_option("--iam-role-arn", f->iam_role_arn, "S3 only: IAM role assumed to write the files");
+  run->add_option("--kms-key-id", f->kms_key_id, "S3 only: KMS key for server-side encryption");
+  run->add_option("--s3-endpoint", f->s3_endpoint, "S3 only: endpoint of an S3-compatible store");
+  run->add_option("--region", f->region, "S3 only: AWS region");
+  return run;
+}
+
+int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
+  // 1. Everything that can be checked without a server, before anything is written.
+  std::string task_id = flags.task_id.empty() ? exporter::DefaultTaskIdentifier(std::chrono::system_clock::now())
+                                              : flags.task_id;
+  if (Status s = exporter::ValidateTaskIdentifier(task_id); !s.ok()) return UsageError("--task-id: " + s.message());
+  if (Status s = exporter::ValidateExportOnly(flags.export_only); !s.ok()) {
+    return UsageError("--export-only: " + s.message());
+  }
+  Result<parquet::Codec> codec = ParseCodec(flags.compression);
+  if (!codec.ok()) return UsageError("--compression: " + codec.status().message());
+  Result<source::TypeMapping> mapping = ParseTypeMapping(flags.type_mapping);
+  if (!mapping.ok()) return UsageError("--type-mapping: " + mapping.status().message());
+  Result<int64_t> max_file_size = ParseByteSize(flags.max_file_size);
+  if (!max_file_size.ok()) return UsageError("--max-file-size: " + max_file_size.status().message());
+  bool terminal = isatty(STDERR_FILENO) == 1;
+  if (flags.progress == "bar") terminal = true;
+  else if (flags.progress == "plain") terminal = false;
+  else if (flags.progress != "auto" && flags.progress != "none") {
+    return UsageError("--progress: invalid value '" + flags.progress + "': expected auto, bar, plain or none");
+  }
+
+  // 2. The source: reachable, the database there.
+  source::SourceOptions source_options;
+  source_options.type_mapping = *mapping;
+  Result<std::unique_ptr<source::Source>> source = source::OpenSource(flags.source, source_options);
+  if (!source.ok()) return ErrorExit(source.status(), "opening source " + RedactUrl(flags.source));
+  if (Result<std::vector<std::string>> dbs = (*source)->ListDatabases(); !dbs.ok()) {
+    return ErrorExit(dbs.status(), "connecting to source " + RedactUrl(flags.source));
+  }
+
+  // 3. The destination, created only now that the source answered.
+  StoreOptions store_options;
+  store_options.endpoint_url = flags.s3_endpoint;
+  store_options.region = flags.region;
+  store_options.iam_role_arn = flags.iam_role_arn;
+  store_options.kms_key_id = flags.kms_key_id;
+  Result<std::unique_ptr<ObjectStore>> store = OpenStoreForUrl(flags.dest, store_options);
+  if (!store.ok()) return ErrorExit(store.status(), "opening destination " + flags.dest);
+
+  exporter::ExportRequest request;
+  request.task_id = task_id;
+  request.export_only = flags.export_only;
+  request.type_mapping = *mapping;
+  request.parallelism = flags.parallelism;
+  request.chunk_rows = flags.chunk_rows;
+  request.writer.codec = *codec;
+  request.writer.max_file_bytes = *max_file_size;
+  request.source_arn = flags.source_arn.empty() ? RedactUrl(flags.source) : flags.source_arn;
+  S3Location s3 = ParseS3Location(flags.dest);
+  request.s3_bucket = s3.bucket;
+  request.s3_prefix = s3.prefix;
+  request.iam_role_arn = flags.iam_role_arn;
+  request.kms_key_id = flags.kms_key_id;
+
+  ProgressDisplay display(stderr, terminal);
+  exporter::ProgressObserver observer;
+  if (flags.progress != "none") observer = [&display](const exporter::ExportProgress& p) { display.Update(p); };
+  auto started = std::chrono::steady_clock::now();
+  Result<exporter::ExportSummary> summary =
+      exporter::RunExport(request, source->get(), store->get(), observer, cancel);
+  display.Finish();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (!summary.ok()) {
+    if (summary.status().code() == StatusCode::kCancelled) return Report({kExitCancelled, "export cancelled"});
+    return ErrorExit(summary.status(), "export " + task_id + " failed");
+  }
+  for (const exporter::SkippedTable& s : summary->skipped) {
+    std::fprintf(stderr, "warning: skipped table %s: %s%s%s\n", s.target.c_str(), s.reason.c_str(),
+                 s.detail.empty() ? "" : ": ", s.detail.c_str());
+  }
+  std::printf("export %s complete: %lld tables, %lld rows, %s of Parquet in %s (snapshot %s)\n%s/%s\n",
+              task_id.c_str(), static_cast<long long>(summary->tables_exported),
+              static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(),
+              FormatDuration(seconds).c_str(), summary->snapshot_time.c_str(), (*store)->Describe().c_str(),
+              exporter::SanitizePathSegment(task_id).c_str());
+  return kExitOk;
+}
+
+}  // namespace dbexport::cli

@@ -1,0 +1,46 @@
+#pragma once
+// `dbexport run`: one export from a database URL to a directory or S3 URL.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace dbexport::cli {
+
+// Process exit codes of the dbexport command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;    // the export failed
+inline constexpr int kExitUsage = 2;      // bad flags or arguments
+inline constexpr int kExitCancelled = 130;  // 128 + SIGINT, as shells report Ctrl-C
+
+struct RunFlags {
+  std::string source;
+  std::string dest;
+  std::vector<std::string> export_only;
+  std::string task_id;  // empty: DefaultTaskIdentifier(now)
+  int parallelism = 4;
+  int64_t chunk_rows = 1'000'000;
+  std::string type_mapping = "aws";
+  std::string compression = "gzip";
+  std::string max_file_size = "20GiB";
+  std::string progress = "auto";
+  std::string source_arn;
+  std::string iam_role_arn;
+  std::string kms_key_id;
+  std::string s3_endpoint;
+  std::string region;
+};
+
+// Adds the `run` subcommand and its flags to `app`, bound to `flags`.
+CLI::App* AddRunCommand(CLI::App& app, RunFlags* flags);
+
+// Runs the export `flags` describe; returns the process exit code. Messages
+// go to stderr, the summary to stdout.
+int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel);
+
+}  // namespace dbexport::cli

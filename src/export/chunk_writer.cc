@@ -1,0 +1,220 @@
+// One chunk: source rows -> Parquet part files.
+//
+// Reading (the source decoding COPY data) and encoding (Parquet pages,
+// compression) each take about as long as the other, so they run on two
+// threads: a reader thread fills batches from a small pool and hands them
+// over a bounded queue; the calling thread encodes them and returns them to
+// the pool. The pool size bounds memory to kPipelineBatches batches.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "export/export_internal.h"
+#include "export/naming.h"
+
+namespace dbexport::exporter {
+namespace {
+
+// One batch being read, one queued, one being encoded.
+constexpr int kPipelineBatches = 3;
+
+// The hand-over between the reader thread and the encoder.
+class BatchPipe {
+ public:
+  explicit BatchPipe(const parquet::Schema& schema) {
+    for (int i = 0; i < kPipelineBatches; ++i) {
+      batches_.push_back(std::make_unique<parquet::ColumnBatch>(schema));
+      free_.push_back(batches_.back().get());
+    }
+  }
+
+  // Reader side. Returns nullptr once the encoder has closed the pipe.
+  parquet::ColumnBatch* TakeFree() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !free_.empty(); });
+    if (closed_) return nullptr;
+    parquet::ColumnBatch* b = free_.front();
+    free_.pop_front();
+    return b;
+  }
+  void PushFull(parquet::ColumnBatch* b) {
+    std::lock_guard<std::mutex> lock(mu_);
+    full_.push_back(b);
+    cv_.notify_all();
+  }
+  // The reader is done: `status` OK at the end of the rows, else the error.
+  void FinishReading(Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    reading_done_ = true;
+    read_status_ = std::move(status);
+    cv_.notify_all();
+  }
+
+  // Encoder side. Returns nullptr when no batch will come; read_status() then
+  // says why.
+  parquet::ColumnBatch* TakeFull() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return reading_done_ || !full_.empty(); });
+    if (full_.empty()) return nullptr;
+    parquet::ColumnBatch* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void ReturnFree(parquet::ColumnBatch* b) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(b);
+    cv_.notify_all();
+  }
+  // Stops the reader at its next TakeFree().
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  Status read_status() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return read_status_;
+  }
+
+ private:
+  std::vector<std::unique_ptr<parquet::ColumnBatch>> batches_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<parquet::ColumnBatch*> free_;
+  std::deque<parquet::ColumnBatch*> full_;
+  bool closed_ = false;
+  bool reading_done_ = false;
+  Status read_status_;
+};
+
+void ReadChunk(source::ChunkReader* reader, BatchPipe* pipe, ProgressTracker* progress) {
+  int64_t reported = 0;
+  for (;;) {
+    parquet::ColumnBatch* batch = pipe->TakeFree();
+    if (batch == nullptr) {
+      pipe->FinishReading(Status::OK());
+      return;
+    }
+    Result<bool> more = reader->Next(batch);
+    int64_t read = reader->bytes_read();
+    progress->AddBytesRead(read - reported);
+    reported = read;
+    if (!more.ok()) {
+      pipe->FinishReading(more.status());
+      return;
+    }
+    if (!*more) {
+      pipe->ReturnFree(batch);
+      pipe->FinishReading(Status::OK());
+      return;
+    }
+    pipe->PushFull(batch);
+  }
+}
+
+// The part files of one chunk, one open at a time.
+class PartFileSequence {
+ public:
+  PartFileSequence(const source::Chunk& chunk, const ChunkContext& context)
+      : chunk_(chunk), context_(context), uuid_(NewUuid()) {}
+  ~PartFileSequence() { Abort(); }
+
+  Status Append(const parquet::ColumnBatch& batch) {
+    if (writer_ == nullptr) DBX_RETURN_IF_ERROR(OpenNext());
+    DBX_RETURN_IF_ERROR(writer_->Append(batch));
+    output_.rows += batch.num_rows();
+    context_.progress->AddRows(batch.num_rows());
+    int64_t written = writer_->bytes_written();
+    context_.progress->AddBytesWritten(written - reported_bytes_);
+    reported_bytes_ = written;
+    if (writer_->ShouldRollOver()) DBX_RETURN_IF_ERROR(CloseCurrent());
+    return Status::OK();
+  }
+
+  // Closes the open file, if any.
+  Status Finish() { return writer_ == nullptr ? Status::OK() : CloseCurrent(); }
+
+  // Discards the open file, if any; closed files stay.
+  void Abort() {
+    writer_.reset();
+    if (stream_ != nullptr) {
+      stream_->Abort().IgnoreError();
+      stream_.reset();
+    }
+  }
+
+  ChunkOutput& output() { return output_; }
+
+ private:
+  Status OpenNext() {
+    key_ = DataFileKey(context_.table_prefix, chunk_.index, next_part_++, uuid_,
+                       context_.writer_options->codec);
+    DBX_ASSIGN_OR_RETURN(stream_, context_.store->OpenWrite(key_));
+    DBX_ASSIGN_OR_RETURN(writer_, parquet::FileWriter::Make(*context_.schema, *context_.writer_options,
+                                                            stream_.get()));
+    reported_bytes_ = 0;
+    return Status::OK();
+  }
+
+  Status CloseCurrent() {
+    Status s = writer_->Close();
+    if (s.ok()) s = stream_->Close();
+    if (!s.ok()) {
+      Abort();
+      return s.WithContext("writing " + key_);
+    }
+    int64_t size = stream_->Tell();
+    context_.progress->AddBytesWritten(size - reported_bytes_);
+    output_.bytes_written += size;
+    output_.files += 1;
+    writer_.reset();
+    stream_.reset();
+    return Status::OK();
+  }
+
+  const source::Chunk& chunk_;
+  const ChunkContext& context_;
+  std::string uuid_;
+  int next_part_ = 0;
+  std::string key_;
+  std::unique_ptr<OutputStream> stream_;
+  std::unique_ptr<parquet::FileWriter> writer_;
+  int64_t reported_bytes_ = 0;
+  ChunkOutput output_;
+};
+
+}  // namespace
+
+Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableInfo& table,
+                                const source::Chunk& chunk, const ChunkContext& context) {
+  DBX_ASSIGN_OR_RETURN(std::unique_ptr<source::ChunkReader> reader,
+                       snapshot->OpenChunk(table, chunk, context.schema, context.stop));
+  BatchPipe pipe(*context.schema);
+  std::thread reader_thread(ReadChunk, reader.get(), &pipe, context.progress);
+
+  PartFileSequence files(chunk, context);
+  Status status;
+  while (parquet::ColumnBatch* batch = pipe.TakeFull()) {
+    if (context.stop->load(std::memory_order_relaxed)) {
+      status = Cancelled("export stopped");
+      break;
+    }
+    if (batch->num_rows() > 0) status = files.Append(*batch);
+    pipe.ReturnFree(batch);
+    if (!status.ok()) break;
+  }
+  pipe.Close();
+  reader_thread.join();
+  if (status.ok()) status = pipe.read_status();
+  if (status.ok()) status = files.Finish();
+  if (!status.ok()) {
+    files.Abort();
+    return status;
+  }
+  files.output().warnings = reader->warnings();
+  return std::move(files.output());
+}
+
+}  // namespace dbexport::exporter

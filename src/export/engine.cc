@@ -1,0 +1,393 @@
+// RunExport: snapshot and plan every database, run the chunk workers, write
+// the manifests.
+//
+// All databases are planned before any chunk runs, so every snapshot is
+// taken at the start (the hosted export's clone) and one worker pool serves
+// all tables, largest first. The calling thread samples progress, watches
+// the cancel flag and waits for the workers.
+
+#include <algorithm>
+#include <condition_variable>
+#include <thread>
+
+#include "export/export.h"
+#include "export/export_internal.h"
+#include "export/naming.h"
+
+namespace dbexport::exporter {
+namespace {
+
+// How often the observer hears from the engine (the contract: at least
+// every second) and how fast a cancel reaches the workers.
+constexpr auto kProgressInterval = std::chrono::milliseconds(250);
+
+struct TableState {
+  TableResult result;  // guarded by mu while workers run
+  source::Snapshot* snapshot = nullptr;
+  parquet::Schema schema;
+  std::string prefix;
+  std::mutex mu;
+};
+
+struct Job {
+  TableState* table;
+  int chunk;
+};
+
+bool EntryMatches(const source::ExportFilterEntry& e, const source::TableInfo& t) {
+  return e.database == t.database && (e.schema.empty() || e.schema == t.schema) &&
+         (e.table.empty() || e.table == t.name);
+}
+
+std::string EntryText(const source::ExportFilterEntry& e) {
+  std::string s = e.database;
+  if (!e.schema.empty()) s += "." + e.schema;
+  if (!e.table.empty()) s += "." + e.table;
+  return s;
+}
+
+// The state one RunExport shares with its workers.
+class ExportRun {
+ public:
+  ExportRun(const ExportRequest& request, ObjectStore* store, const ProgressObserver& observer,
+            const std::atomic<bool>* cancel)
+      : request_(request), store_(store), observer_(observer), cancel_(cancel) {}
+
+  Result<ExportSummary> Run(source::Source* source);
+
+ private:
+  Status CheckRequest();
+  Status Plan(source::Source* source);
+  Status PlanDatabase(source::Source* source, const std::string& database,
+                      const std::vector<source::ExportFilterEntry>& filter);
+  void MakeJobs();
+  void RunWorkers();
+  void Worker();
+  void ExportOne(const Job& job);
+  void Fail(const Status& status);
+  bool UserCancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+  void Report(ExportProgress::Phase phase);
+  void CloseSnapshots();
+  std::vector<TableResult> FinalTables(bool cancelled) const;
+  Status WriteManifests(const std::vector<TableResult>& tables, const TaskResult& task);
+
+  const ExportRequest& request_;
+  ObjectStore* store_;
+  const ProgressObserver& observer_;
+  const std::atomic<bool>* cancel_;
+
+  Clock::time_point start_ = Clock::now();
+  std::string snapshot_time_;
+  std::vector<std::unique_ptr<source::Snapshot>> snapshots_;
+  std::vector<std::unique_ptr<TableState>> tables_;  // manifest order
+  std::vector<SkippedObjective> skipped_objectives_;
+  std::vector<Job> jobs_;  // largest tables first
+  ProgressTracker progress_;
+
+  std::atomic<size_t> next_job_{0};
+  std::atomic<bool> stop_{false};  // cancel or failure: workers stop
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  int workers_running_ = 0;  // guarded by mu_
+  Status failure_;           // the first failure, guarded by mu_
+};
+
+Status ExportRun::CheckRequest() {
+  DBX_RETURN_IF_ERROR(ValidateTaskIdentifier(request_.task_id));
+  DBX_RETURN_IF_ERROR(ValidateExportOnly(request_.export_only));
+  if (request_.parallelism < 1) {
+    return InvalidArgument("parallelism must be at least 1, got " + std::to_string(request_.parallelism));
+  }
+  if (request_.chunk_rows < 1) {
+    return InvalidArgument("chunk rows must be at least 1, got " + std::to_string(request_.chunk_rows));
+  }
+  // One task's files never mix with another's: refuse an identifier whose
+  // directory already holds an export's files (other objects, such as a
+  // caller's pre-flight probe, are allowed).
+  std::string task_dir = SanitizePathSegment(request_.task_id) + "/";
+  Result<std::vector<ObjectInfo>> existing = store_->List(task_dir);
+  if (!existing.ok()) return existing.status().WithContext("listing " + store_->Describe() + "/" + task_dir);
+  int64_t exported_files = std::count_if(existing->begin(), existing->end(), [](const ObjectInfo& o) {
+    return o.key.ends_with(".parquet") || o.key.ends_with(".json");
+  });
+  if (exported_files > 0) {
+    return AlreadyExists("The export task with the ID " + request_.task_id + " already exists: " +
+                         store_->Describe() + "/" + task_dir + " holds " + std::to_string(exported_files) +
+                         " exported files");
+  }
+  return Status::OK();
+}
+
+Status ExportRun::Plan(source::Source* source) {
+  Result<std::vector<std::string>> databases = source->ListDatabases();
+  if (!databases.ok()) return databases.status().WithContext("listing databases");
+  std::vector<source::ExportFilterEntry> filter = ParseExportOnly(request_.export_only);
+  for (const source::ExportFilterEntry& e : filter) {
+    if (std::find(databases->begin(), databases->end(), e.database) == databases->end()) {
+      return NotFound("export-only entry '" + EntryText(e) + "': database " + e.database +
+                      " does not exist or cannot be exported from this source");
+    }
+  }
+  for (const std::string& database : *databases) {
+    std::vector<source::ExportFilterEntry> entries;
+    for (const source::ExportFilterEntry& e : filter) {
+      if (e.database == database) entries.push_back(e);
+    }
+    if (!filter.empty() && entries.empty()) continue;
+    if (UserCancelled()) return Cancelled("export cancelled");
+    DBX_RETURN_IF_ERROR(PlanDatabase(source, database, entries));
+    Report(ExportProgress::Phase::kStarting);
+  }
+  return Status::OK();
+}
+
+Status ExportRun::PlanDatabase(source::Source* source, const std::string& database,
+                               const std::vector<source::ExportFilterEntry>& filter) {
+  Result<std::unique_ptr<source::Snapshot>> snapshot = source->BeginSnapshot(database);
+  if (!snapshot.ok()) return snapshot.status().WithContext("taking the snapshot of database " + database);
+  source::Snapshot* snap = snapshot->get();
+  snapshots_.push_back(std::move(snapshot).value());
+  if (snapshot_time_.empty()) {
+    snapshot_time_ = snap->snapshot_time();
+    progress_.set_snapshot_time(snapshot_time_);
+  }
+  Result<std::vector<source::TableInfo>> tables = snap->ListTables(filter);
+  if (!tables.ok()) return tables.status().WithContext("listing the tables of database " + database);
+
+  for (const source::ExportFilterEntry& e : filter) {
+    if (e.schema.empty()) continue;
+    bool matched = std::any_of(tables->begin(), tables->end(),
+                               [&](const source::TableInfo& t) { return EntryMatches(e, t); });
+    if (!matched) skipped_objectives_.push_back({EntryText(e), kObjectiveNotFound});
+  }
+  for (source::TableInfo& info : *tables) {
+    if (UserCancelled()) return Cancelled("export cancelled");
+    auto state = std::make_unique<TableState>();
+    state->snapshot = snap;
+    if (info.skip_reason.empty()) {
+      Result<std::vector<source::Chunk>> chunks = snap->PlanChunks(info, request_.chunk_rows);
+      if (!chunks.ok()) return chunks.status().WithContext("planning table " + info.target());
+      state->result.chunks = std::move(chunks).value();
+      for (const source::ColumnInfo& c : info.columns) state->schema.fields.push_back(c.field);
+      state->prefix = TablePrefix(request_.task_id, info.database, info.schema, info.name);
+    } else {
+      state->result.status = kTableSkipped;
+    }
+    state->result.info = std::move(info);
+    tables_.push_back(std::move(state));
+  }
+  return Status::OK();
+}
+
+void ExportRun::MakeJobs() {
+  std::vector<TableState*> exported;
+  int64_t rows = 0, bytes = 0;
+  for (auto& t : tables_) {
+    if (t->result.status == kTableSkipped) continue;
+    exported.push_back(t.get());
+    rows += t->result.info.estimated_rows;
+    bytes += t->result.info.estimated_bytes;
+  }
+  std::stable_sort(exported.begin(), exported.end(), [](const TableState* a, const TableState* b) {
+    return a->result.info.estimated_bytes > b->result.info.estimated_bytes;
+  });
+  for (TableState* t : exported) {
+    for (size_t i = 0; i < t->result.chunks.size(); ++i) jobs_.push_back({t, static_cast<int>(i)});
+  }
+  progress_.Plan(static_cast<int>(exported.size()), static_cast<int64_t>(jobs_.size()), rows, bytes);
+  // A table planned with no chunk has nothing to read: complete already.
+  for (TableState* t : exported) {
+    if (!t->result.chunks.empty()) continue;
+    t->result.status = kTableComplete;
+    t->result.start = t->result.end = Clock::now();
+    progress_.TableDone();
+  }
+}
+
+void ExportRun::RunWorkers() {
+  int n = static_cast<int>(std::min<size_t>(static_cast<size_t>(request_.parallelism), jobs_.size()));
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    workers_running_ = n;
+  }
+  for (int i = 0; i < n; ++i) workers.emplace_back([this] { Worker(); });
+  std::unique_lock<std::mutex> lock(mu_);
+  while (workers_running_ > 0) {
+    done_cv_.wait_for(lock, kProgressInterval);
+    if (UserCancelled()) stop_.store(true);
+    lock.unlock();
+    Report(ExportProgress::Phase::kInProgress);
+    lock.lock();
+  }
+  lock.unlock();
+  for (std::thread& w : workers) w.join();
+}
+
+void ExportRun::Worker() {
+  while (!stop_.load(std::memory_order_relaxed)) {
+    size_t i = next_job_.fetch_add(1);
+    if (i >= jobs_.size()) break;
+    ExportOne(jobs_[i]);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  --workers_running_;
+  done_cv_.notify_all();
+}
+
+void ExportRun::ExportOne(const Job& job) {
+  TableState& t = *job.table;
+  const source::Chunk& chunk = t.result.chunks[job.chunk];
+  {
+    std::lock_guard<std::mutex> lock(t.mu);
+    if (!t.result.start) t.result.start = Clock::now();
+  }
+  ChunkContext context;
+  context.store = store_;
+  context.writer_options = &request_.writer;
+  context.schema = &t.schema;
+  context.table_prefix = t.prefix;
+  context.progress = &progress_;
+  context.stop = &stop_;
+  Result<ChunkOutput> out = ExportChunk(t.snapshot, t.result.info, chunk, context);
+
+  if (!out.ok()) {
+    // A reader stopped by the stop flag reports Cancelled: not a cause.
+    if (stop_.load() && out.status().code() == StatusCode::kCancelled) return;
+    Status cause = out.status().WithContext("exporting table " + t.result.info.target() + " partition " +
+                                            std::to_string(chunk.index));
+    {
+      std::lock_guard<std::mutex> lock(t.mu);
+      t.result.status = kTableFailed;
+      t.result.failure_cause = cause.message();
+    }
+    Fail(cause);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(t.mu);
+  t.result.rows += out->rows;
+  t.result.bytes_written += out->bytes_written;
+  t.result.files += out->files;
+  for (std::string& w : out->warnings) {
+    if (std::find(t.result.warnings.begin(), t.result.warnings.end(), w) == t.result.warnings.end()) {
+      t.result.warnings.push_back(std::move(w));
+    }
+  }
+  t.result.completed_chunks += 1;
+  progress_.ChunkDone();
+  if (t.result.completed_chunks == static_cast<int>(t.result.chunks.size())) {
+    t.result.end = Clock::now();
+    t.result.status = kTableComplete;
+    progress_.TableDone();
+  }
+}
+
+void ExportRun::Fail(const Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failure_.ok()) failure_ = status;
+  stop_.store(true);
+}
+
+void ExportRun::Report(ExportProgress::Phase phase) {
+  if (observer_) observer_(progress_.Sample(phase));
+}
+
+void ExportRun::CloseSnapshots() {
+  // The snapshots are read-only transactions: a failed close loses nothing.
+  for (auto& s : snapshots_) s->Close().IgnoreError();
+  snapshots_.clear();
+}
+
+std::vector<TableResult> ExportRun::FinalTables(bool cancelled) const {
+  std::vector<TableResult> out;
+  out.reserve(tables_.size());
+  for (const auto& t : tables_) {
+    TableResult r = t->result;
+    if (r.status.empty()) {
+      r.status = cancelled ? kTableCanceled : kTableFailed;
+      r.failure_cause = cancelled ? "the export was cancelled before this table finished"
+                                  : "the export failed before this table finished";
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status ExportRun::WriteManifests(const std::vector<TableResult>& tables, const TaskResult& task) {
+  std::vector<ManifestFile> files = TablesInfoFiles(request_.task_id, tables);
+  std::vector<std::string> keys;
+  for (const ManifestFile& f : files) keys.push_back(f.key);
+  files.push_back(ExportInfoFile(request_, task, tables, keys));
+  for (const ManifestFile& f : files) {
+    Status s = store_->Put(f.key, f.contents);
+    if (!s.ok()) return s.WithContext("writing manifest " + f.key);
+  }
+  return Status::OK();
+}
+
+Result<ExportSummary> ExportRun::Run(source::Source* source) {
+  DBX_RETURN_IF_ERROR(CheckRequest());
+  Report(ExportProgress::Phase::kStarting);
+  Status planned = Plan(source);
+  if (!planned.ok()) {
+    CloseSnapshots();
+    return planned;
+  }
+  MakeJobs();
+  RunWorkers();
+  CloseSnapshots();
+
+  Status failure;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    failure = failure_;
+  }
+  bool cancelled = failure.ok() && stop_.load();
+  std::vector<TableResult> tables = FinalTables(cancelled);
+
+  ExportSummary summary;
+  summary.snapshot_time = snapshot_time_;
+  std::vector<GeneralWarning> general;
+  for (const TableResult& t : tables) {
+    for (const std::string& w : t.warnings) general.push_back({t.info.target(), kWarningValuesChanged, w});
+    if (t.status == kTableComplete) summary.tables_exported += 1;
+    if (t.status == kTableSkipped) {
+      summary.skipped.push_back({t.info.target(), t.info.skip_reason, t.info.skip_detail});
+    }
+    summary.rows_exported += t.rows;
+    summary.bytes_written += t.bytes_written;
+  }
+  summary.warning_message = WarningMessageJson(summary.skipped, skipped_objectives_, general);
+
+  TaskResult task;
+  task.status = !failure.ok() ? kTaskFailed : cancelled ? kTaskCanceled : kTaskComplete;
+  task.failure_cause = !failure.ok() ? failure.message() : cancelled ? "export cancelled" : "";
+  task.start = start_;
+  task.end = Clock::now();
+  task.snapshot_time = snapshot_time_;
+  task.warning_message = summary.warning_message;
+  if (!failure.ok() || cancelled) {
+    task.percent = progress_.Sample(ExportProgress::Phase::kFinishing).percent;
+    // Best effort: the manifest records what happened; the cause stays the
+    // export's failure even if the store is what failed.
+    WriteManifests(tables, task).IgnoreError();
+    Report(ExportProgress::Phase::kFinishing);
+    if (!failure.ok()) return failure;
+    return Cancelled("export cancelled");
+  }
+  task.percent = 100;
+  DBX_RETURN_IF_ERROR(WriteManifests(tables, task));
+  if (observer_) observer_(progress_.Finished());
+  return summary;
+}
+
+}  // namespace
+
+Result<ExportSummary> RunExport(const ExportRequest& request, source::Source* source, ObjectStore* store,
+                                const ProgressObserver& observer, const std::atomic<bool>* cancel) {
+  if (source == nullptr || store == nullptr) return InvalidArgument("RunExport: source and store are required");
+  ExportRun run(request, store, observer, cancel);
+  return run.Run(source);
+}
+
+}  // namespace dbexport::exporter

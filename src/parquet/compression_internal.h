@@ -1,0 +1,45 @@
+#pragma once
+// Page compression. Every page is compressed on its own into one complete
+// stream of the codec (parquet-format Compression.md):
+//   SNAPPY  raw snappy block (not the framing format)
+//   GZIP    one RFC 1952 member with a plain 10-byte header (FLG 0, no
+//           name): DuckDB rejects zlib streams, raw deflate and FNAME
+//   ZSTD    one zstd frame
+// GZIP is produced by ISA-L's igzip (levels 0-3), measured about an order of
+// magnitude faster than zlib level 6 on lineitem-shaped pages at a similar
+// ratio (docs/parquet-writer.md has the numbers); libdeflate (levels 4-12)
+// serves the higher levels. zlib is kept for the comparison benchmark.
+// Not thread-safe: a compressor keeps its state buffers between pages.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "common/status.h"
+#include "parquet/byte_buffer_internal.h"
+#include "parquet/file_writer.h"
+
+namespace dbexport::parquet {
+
+class Compressor {
+ public:
+  // The compressor for `codec` at `level` (-1: the codec's default). Returns
+  // nullptr for Codec::kUncompressed. InvalidArgument for a level the codec
+  // does not have.
+  static Result<std::unique_ptr<Compressor>> Make(Codec codec, int level);
+  virtual ~Compressor() = default;
+
+  // Replaces the contents of `out` with the compressed form of in[0, size).
+  virtual Status Compress(const uint8_t* in, size_t size, ByteBuffer* out) = 0;
+};
+
+// GZIP implementations, for the benchmark that compares them.
+enum class GzipLibrary { kIsal, kLibdeflate, kZlib };
+Result<std::unique_ptr<Compressor>> MakeGzipCompressor(GzipLibrary library, int level);
+
+// The default GZIP level: ISA-L level 1 (see docs/parquet-writer.md).
+constexpr int kDefaultGzipLevel = 1;
+// ZSTD level 1, as Arrow's default: most of zstd's ratio at its top speed.
+constexpr int kDefaultZstdLevel = 1;
+
+}  // namespace dbexport::parquet

@@ -1,0 +1,427 @@
+#include "service/config.h"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace dbexport::service {
+namespace {
+
+// RDS DB cluster identifiers are at most 63 characters.
+constexpr size_t kMaxClusterNameLength = 63;
+// Export workers per cluster; more than this only adds source connections.
+constexpr int64_t kMaxParallelism = 64;
+
+// Collects the first error with its position; every check below returns
+// false after recording it so that parsing stops at the first problem.
+class Checker {
+ public:
+  explicit Checker(std::string path) : path_(std::move(path)) {}
+
+  bool Fail(const toml::source_region& where, const std::string& reason) {
+    if (status_.ok()) {
+      std::ostringstream os;
+      os << path_ << ":" << where.begin.line << ":" << where.begin.column << ": " << reason;
+      status_ = InvalidArgument(os.str());
+    }
+    return false;
+  }
+  bool FailNoPosition(const std::string& reason) {
+    if (status_.ok()) status_ = InvalidArgument(path_ + ": " + reason);
+    return false;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  std::string path_;
+  Status status_;
+};
+
+// Rejects keys of `table` not in `allowed`.
+bool CheckKeys(Checker& check, const toml::table& table, const std::set<std::string>& allowed,
+               const std::string& where) {
+  for (auto&& [key, node] : table) {
+    if (!allowed.count(std::string(key.str()))) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return check.Fail(key.source(), "unknown key '" + std::string(key.str()) + "' in " + where +
+                                          " (allowed: " + list + ")");
+    }
+  }
+  return true;
+}
+
+// Reads an optional string key; `*out` keeps its value when absent.
+bool GetString(Checker& check, const toml::table& table, const char* key, std::string* out,
+               const std::string& where) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return true;
+  if (!node->is_string()) {
+    return check.Fail(node->source(), std::string("'") + key + "' in " + where + " must be a string");
+  }
+  *out = node->value<std::string>().value_or("");
+  return true;
+}
+
+bool RequireString(Checker& check, const toml::table& table, const char* key, std::string* out,
+                   const std::string& where) {
+  if (table.get(key) == nullptr) {
+    return check.Fail(table.source(), std::string("missing required key '") + key + "' in " + where);
+  }
+  if (!GetString(check, table, key, out, where)) return false;
+  if (out->empty()) {
+    return check.Fail(table.get(key)->source(), std::string("'") + key + "' in " + where + " is empty");
+  }
+  return true;
+}
+
+// Splits scheme://[userinfo@]host[:port][/rest]; false when malformed.
+struct UrlParts {
+  std::string scheme, userinfo, host, port, rest;
+};
+bool SplitUrl(const std::string& url, UrlParts* parts) {
+  size_t colon = url.find("://");
+  if (colon == std::string::npos || colon == 0) return false;
+  parts->scheme = url.substr(0, colon);
+  std::string tail = url.substr(colon + 3);
+  size_t slash = tail.find_first_of("/?");
+  std::string authority = tail.substr(0, slash);
+  parts->rest = slash == std::string::npos ? "" : tail.substr(slash);
+  size_t at = authority.rfind('@');
+  if (at != std::string::npos) {
+    parts->userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+  }
+  size_t port_colon = authority.rfind(':');
+  if (port_colon != std::string::npos && authority.find(']') == std::string::npos) {
+    parts->port = authority.substr(port_colon + 1);
+    authority = authority.substr(0, port_colon);
+  }
+  parts->host = authority;
+  if (parts->host.empty()) return false;
+  if (!parts->port.empty()) {
+    for (char c : parts->port) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    }
+    long port = std::stol(parts->port);
+    if (port < 1 || port > 65535) return false;
+  }
+  return true;
+}
+
+bool CheckHttpUrl(Checker& check, const toml::table& table, const char* key, const std::string& value,
+                  const std::string& where) {
+  UrlParts parts;
+  if (!SplitUrl(value, &parts) || (parts.scheme != "http" && parts.scheme != "https")) {
+    return check.Fail(table.get(key)->source(),
+                      std::string("'") + key + "' in " + where + " is not an http:// or https:// URL: '" +
+                          value + "'");
+  }
+  return true;
+}
+
+std::string PercentEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Reads the environment variable named by `env_key`, which must be set and
+// non-empty. `*out` is unchanged when the key is absent.
+bool GetEnvSecret(Checker& check, const toml::table& table, const char* env_key,
+                  const std::map<std::string, std::string>& env, std::string* out, const std::string& where) {
+  std::string env_name;
+  if (!GetString(check, table, env_key, &env_name, where)) return false;
+  if (table.get(env_key) == nullptr) return true;
+  auto it = env.find(env_name);
+  if (it == env.end() || it->second.empty()) {
+    return check.Fail(table.get(env_key)->source(), std::string("'") + env_key + "' in " + where +
+                                                        " names the environment variable " + env_name +
+                                                        ", which is not set");
+  }
+  *out = it->second;
+  return true;
+}
+
+// A required secret given inline (`value_key`) or through an environment
+// variable (`env_key`): exactly one of them.
+bool GetSecret(Checker& check, const toml::table& table, const char* value_key, const char* env_key,
+               const std::map<std::string, std::string>& env, std::string* out, const std::string& where) {
+  bool has_inline = table.get(value_key) != nullptr;
+  bool has_env = table.get(env_key) != nullptr;
+  if (has_inline && has_env) {
+    return check.Fail(table.get(env_key)->source(),
+                      std::string("both '") + value_key + "' and '" + env_key + "' in " + where +
+                          ": give only one");
+  }
+  if (has_env) return GetEnvSecret(check, table, env_key, env, out, where);
+  if (!has_inline) {
+    return check.Fail(table.source(), std::string("missing required key '") + value_key + "' (or '" +
+                                          env_key + "') in " + where);
+  }
+  return RequireString(check, table, value_key, out, where);
+}
+
+bool ParseListen(Checker& check, const toml::table& root, ServiceConfig* config) {
+  std::string listen;
+  if (!GetString(check, root, "listen", &listen, "the top level")) return false;
+  if (root.get("listen") == nullptr) return true;
+  size_t colon = listen.rfind(':');
+  std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  bool ok = colon != std::string::npos && colon > 0 && !port.empty() && port.size() <= 5;
+  for (char c : port) ok = ok && std::isdigit(static_cast<unsigned char>(c));
+  if (ok) ok = std::stol(port) <= 65535;
+  if (!ok) {
+    return check.Fail(root.get("listen")->source(),
+                      "'listen' must be \"host:port\" with a port from 0 to 65535, got '" + listen + "'");
+  }
+  config->listen_host = listen.substr(0, colon);
+  config->listen_port = static_cast<int>(std::stol(port));
+  return true;
+}
+
+bool ParseAccessKeys(Checker& check, const toml::table& root, const std::map<std::string, std::string>& env,
+                     ServiceConfig* config) {
+  const toml::node* node = root.get("access_keys");
+  if (node == nullptr) {
+    return check.FailNoPosition("no [[access_keys]] defined: at least one is required to call the API");
+  }
+  if (!node->is_array_of_tables()) {
+    return check.Fail(node->source(), "'access_keys' must be an array of tables ([[access_keys]])");
+  }
+  std::set<std::string> seen;
+  for (const toml::node& element : *node->as_array()) {
+    const toml::table& table = *element.as_table();
+    const std::string where = "[[access_keys]]";
+    if (!CheckKeys(check, table, {"id", "secret", "secret_env"}, where)) return false;
+    AccessKey key;
+    if (!RequireString(check, table, "id", &key.id, where)) return false;
+    if (!GetSecret(check, table, "secret", "secret_env", env, &key.secret, where)) return false;
+    if (!seen.insert(key.id).second) {
+      return check.Fail(table.get("id")->source(), "duplicate access key id '" + key.id + "'");
+    }
+    config->access_keys.push_back(std::move(key));
+  }
+  return true;
+}
+
+bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::string, std::string>& env,
+                  ClusterConfig* cluster) {
+  const std::string where = "[[clusters]]";
+  if (!CheckKeys(check, table, {"name", "source", "password_env", "parallelism", "type_mapping"}, where)) {
+    return false;
+  }
+  if (!RequireString(check, table, "name", &cluster->name, where)) return false;
+  if (!IsValidRdsIdentifier(cluster->name, kMaxClusterNameLength)) {
+    return check.Fail(table.get("name")->source(),
+                      "cluster name '" + cluster->name +
+                          "' is not a valid DB cluster identifier: it must begin with a letter, contain only "
+                          "ASCII letters, digits and hyphens, not end with a hyphen or contain two consecutive "
+                          "hyphens, and have at most 63 characters");
+  }
+  const std::string named = "[[clusters]] '" + cluster->name + "'";
+  if (!RequireString(check, table, "source", &cluster->source_url, named)) return false;
+  UrlParts parts;
+  if (!SplitUrl(cluster->source_url, &parts) ||
+      (parts.scheme != "postgresql" && parts.scheme != "postgres")) {
+    // The URL may carry a password: say what is wrong without echoing it.
+    return check.Fail(table.get("source")->source(),
+                      "'source' in " + named +
+                          " is not a postgresql://user@host:port/database URL (scheme, host or port is wrong)");
+  }
+  cluster->host = parts.host;
+  if (!parts.port.empty()) cluster->port = static_cast<int>(std::stol(parts.port));
+  cluster->user = parts.userinfo.substr(0, parts.userinfo.find(':'));
+  if (parts.rest.size() > 1 && parts.rest[0] == '/') cluster->database = parts.rest.substr(1, parts.rest.find('?') - 1);
+  std::string password;
+  if (!GetEnvSecret(check, table, "password_env", env, &password, named)) return false;
+  if (!password.empty()) {
+    if (parts.userinfo.find(':') != std::string::npos) {
+      return check.Fail(table.get("password_env")->source(),
+                        "'password_env' in " + named + " conflicts with the password in 'source'");
+    }
+    if (parts.userinfo.empty()) {
+      return check.Fail(table.get("password_env")->source(),
+                        "'password_env' in " + named + " needs a user name in 'source' (user@host)");
+    }
+    cluster->source_url = parts.scheme + "://" + parts.userinfo + ":" + PercentEncode(password) + "@" +
+                          parts.host + (parts.port.empty() ? "" : ":" + parts.port) + parts.rest;
+  }
+  if (const toml::node* p = table.get("parallelism")) {
+    auto value = p->value<int64_t>();
+    if (!p->is_integer() || !value || *value < 1 || *value > kMaxParallelism) {
+      return check.Fail(p->source(), "'parallelism' in " + named + " must be an integer from 1 to " +
+                                         std::to_string(kMaxParallelism));
+    }
+    cluster->parallelism = static_cast<int>(*value);
+  }
+  std::string mapping = "aws";
+  if (!GetString(check, table, "type_mapping", &mapping, named)) return false;
+  if (mapping == "aws") {
+    cluster->type_mapping = source::TypeMapping::kAws;
+  } else if (mapping == "native") {
+    cluster->type_mapping = source::TypeMapping::kNative;
+  } else {
+    return check.Fail(table.get("type_mapping")->source(),
+                      "'type_mapping' in " + named + " must be \"aws\" or \"native\", got '" + mapping + "'");
+  }
+  return true;
+}
+
+bool ParseClusters(Checker& check, const toml::table& root, const std::map<std::string, std::string>& env,
+                   ServiceConfig* config) {
+  const toml::node* node = root.get("clusters");
+  if (node == nullptr) return check.FailNoPosition("no [[clusters]] defined: at least one is required");
+  if (!node->is_array_of_tables()) {
+    return check.Fail(node->source(), "'clusters' must be an array of tables ([[clusters]])");
+  }
+  for (const toml::node& element : *node->as_array()) {
+    ClusterConfig cluster;
+    if (!ParseCluster(check, *element.as_table(), env, &cluster)) return false;
+    if (config->FindCluster(cluster.name) != nullptr) {
+      return check.Fail(element.as_table()->get("name")->source(),
+                        "duplicate cluster name '" + cluster.name + "'");
+    }
+    config->clusters.push_back(std::move(cluster));
+  }
+  return true;
+}
+
+bool ParseSubTable(Checker& check, const toml::table& root, const char* name, const char* key,
+                   std::string* out) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return true;
+  const std::string where = std::string("[") + name + "]";
+  if (!node->is_table()) return check.Fail(node->source(), std::string("'") + name + "' must be a table");
+  const toml::table& table = *node->as_table();
+  if (!CheckKeys(check, table, {key}, where)) return false;
+  if (!GetString(check, table, key, out, where)) return false;
+  if (table.get(key) != nullptr && !CheckHttpUrl(check, table, key, *out, where)) return false;
+  return true;
+}
+
+bool ParseRoot(Checker& check, const toml::table& root, const std::map<std::string, std::string>& env,
+               ServiceConfig* config) {
+  const std::string top = "the top level";
+  if (!CheckKeys(check, root,
+                 {"listen", "region", "account_id", "state_dir", "resume", "access_keys", "s3", "clusters",
+                  "notifications"},
+                 top)) {
+    return false;
+  }
+  if (!ParseListen(check, root, config)) return false;
+  if (!GetString(check, root, "region", &config->region, top)) return false;
+  bool region_ok = config->region.size() >= 3;
+  for (char c : config->region) region_ok = region_ok && (std::islower(static_cast<unsigned char>(c)) ||
+                                                          std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+  if (!region_ok) {
+    return check.Fail(root.get("region")->source(), "'region' is not an AWS region name: '" + config->region + "'");
+  }
+  if (!GetString(check, root, "account_id", &config->account_id, top)) return false;
+  bool account_ok = config->account_id.size() == 12;
+  for (char c : config->account_id) account_ok = account_ok && std::isdigit(static_cast<unsigned char>(c));
+  if (!account_ok) {
+    return check.Fail(root.get("account_id")->source(),
+                      "'account_id' must be 12 digits, got '" + config->account_id + "'");
+  }
+  if (!GetString(check, root, "state_dir", &config->state_dir, top)) return false;
+  if (config->state_dir.empty()) return check.Fail(root.get("state_dir")->source(), "'state_dir' is empty");
+  std::string resume = "fail";
+  if (!GetString(check, root, "resume", &resume, top)) return false;
+  if (resume == "fail") {
+    config->resume = ResumePolicy::kFail;
+  } else if (resume == "restart") {
+    config->resume = ResumePolicy::kRestart;
+  } else {
+    return check.Fail(root.get("resume")->source(), "'resume' must be \"fail\" or \"restart\", got '" + resume + "'");
+  }
+  if (!ParseAccessKeys(check, root, env, config)) return false;
+  if (!ParseSubTable(check, root, "s3", "endpoint_url", &config->s3_endpoint_url)) return false;
+  if (!ParseClusters(check, root, env, config)) return false;
+  if (!ParseSubTable(check, root, "notifications", "webhook_url", &config->webhook_url)) return false;
+  return true;
+}
+
+}  // namespace
+
+const ClusterConfig* ServiceConfig::FindCluster(const std::string& name) const {
+  for (const auto& c : clusters) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const AccessKey* ServiceConfig::FindAccessKey(const std::string& id) const {
+  for (const auto& k : access_keys) {
+    if (k.id == id) return &k;
+  }
+  return nullptr;
+}
+
+std::string ServiceConfig::ClusterArn(const std::string& name) const {
+  return "arn:aws:rds:" + region + ":" + account_id + ":cluster:" + name;
+}
+
+bool IsValidRdsIdentifier(const std::string& id, size_t max_length) {
+  if (id.empty() || id.size() > max_length) return false;
+  if (!std::isalpha(static_cast<unsigned char>(id[0]))) return false;
+  if (id.back() == '-') return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(id[i]);
+    if (c >= 0x80 || !(std::isalnum(c) || c == '-')) return false;
+    if (c == '-' && i > 0 && id[i - 1] == '-') return false;
+  }
+  return true;
+}
+
+Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& path,
+                                  const std::map<std::string, std::string>& env) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    return InvalidArgument(os.str());
+  }
+  ServiceConfig config;
+  config.config_path = path;
+  Checker check(path);
+  if (!ParseRoot(check, root, env, &config)) return check.status();
+  return config;
+}
+
+Result<ServiceConfig> LoadConfig(const std::string& path, const std::map<std::string, std::string>& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("reading configuration " + path + ": cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return IoError("reading configuration " + path + ": read failed");
+  return ParseConfig(text.str(), path, env);
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string entry(*e);
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+}  // namespace dbexport::service

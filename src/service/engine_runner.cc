@@ -1,0 +1,104 @@
+// The production ExportRunner: S3 pre-flight, S3 store, source, RunExport.
+
+#include <string>
+
+#include "service/export_runner.h"
+#include "service/log.h"
+#include "source/source.h"
+#include "storage/s3/s3_store.h"
+
+namespace dbexport::service {
+namespace {
+
+// STS RoleSessionName is at most 64 characters.
+constexpr size_t kMaxRoleSessionName = 64;
+
+std::string TrimSlashes(const std::string& s) {
+  size_t begin = s.find_first_not_of('/');
+  if (begin == std::string::npos) return "";
+  size_t end = s.find_last_not_of('/');
+  return s.substr(begin, end - begin + 1);
+}
+
+class EngineRunner : public ExportRunner {
+ public:
+  explicit EngineRunner(const ServiceConfig& config) : region_(config.region), endpoint_url_(config.s3_endpoint_url) {}
+
+  Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
+                                      const exporter::ProgressObserver& progress,
+                                      const std::atomic<bool>* cancel) override {
+    s3::S3StoreOptions options;
+    options.bucket = task.s3_bucket;
+    options.prefix = TrimSlashes(task.s3_prefix);
+    options.region = region_;
+    options.endpoint_url = endpoint_url_;
+    options.role_arn = task.iam_role_arn;
+    options.role_session_name = ("dbexport-" + task.id).substr(0, kMaxRoleSessionName);
+    options.kms_key_id = task.kms_key_id;
+
+    DBX_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenStore(options));
+    if (cancel->load()) return Cancelled("export task " + task.id + " canceled");
+    if (task.attempt > 1) DBX_RETURN_IF_ERROR(RemovePreviousAttempt(task, store.get()));
+
+    source::SourceOptions source_options;
+    source_options.type_mapping = cluster.type_mapping;
+    Result<std::unique_ptr<source::Source>> source = source::OpenSource(cluster.source_url, source_options);
+    if (!source.ok()) {
+      return Status(source.status().code(), "Failed to find or access the source DB cluster: " + cluster.name +
+                                                ". " + source.status().message());
+    }
+    if (cancel->load()) return Cancelled("export task " + task.id + " canceled");
+
+    exporter::ExportRequest request;
+    request.task_id = task.id;
+    request.export_only = task.export_only;
+    request.type_mapping = cluster.type_mapping;
+    request.parallelism = cluster.parallelism;
+    request.source_arn = task.source_arn;
+    request.s3_bucket = task.s3_bucket;
+    request.s3_prefix = task.s3_prefix;
+    request.iam_role_arn = task.iam_role_arn;
+    request.kms_key_id = task.kms_key_id;
+    LogInfo("task " + task.id + " (attempt " + std::to_string(task.attempt) + "): exporting cluster " + cluster.name +
+            " to " + store->Describe());
+    return exporter::RunExport(request, source->get(), store.get(), progress, cancel);
+  }
+
+ private:
+  Result<std::unique_ptr<ObjectStore>> OpenStore(const s3::S3StoreOptions& options) {
+    Result<std::unique_ptr<ObjectStore>> store = s3::OpenS3Store(options);
+    if (!store.ok()) {
+      return Status(store.status().code(), "The RDS export failed to write the export task's metadata because it "
+                                           "can't assume the IAM role " +
+                                               options.role_arn + ". " + store.status().message());
+    }
+    return store;
+  }
+
+  // A restarted task begins from a fresh snapshot: the files of the attempt
+  // that was interrupted are removed first, so that no reader mixes them in.
+  static Status RemovePreviousAttempt(const ExportTask& task, ObjectStore* store) {
+    Result<std::vector<ObjectInfo>> objects = store->List(task.id + "/");
+    if (!objects.ok()) {
+      return objects.status().WithContext("removing the output of the interrupted attempt of " + task.id);
+    }
+    for (const ObjectInfo& object : *objects) {
+      Status s = store->Delete(object.key);
+      if (!s.ok()) return s.WithContext("removing the output of the interrupted attempt of " + task.id);
+    }
+    LogInfo("task " + task.id + ": removed " + std::to_string(objects->size()) +
+            " object(s) of the interrupted attempt");
+    return Status::OK();
+  }
+
+  const std::string region_;
+  const std::string endpoint_url_;
+};
+
+}  // namespace
+
+std::unique_ptr<ExportRunner> MakeEngineRunner(const ServiceConfig& config) {
+  return std::make_unique<EngineRunner>(config);
+}
+
+}  // namespace dbexport::service

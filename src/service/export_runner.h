@@ -1,0 +1,37 @@
+#pragma once
+// ExportRunner: how the task manager gets one export done. The production
+// runner (MakeEngineRunner) runs the S3 pre-flight checks, opens the S3 store
+// and the cluster's source and calls exporter::RunExport; the manager only
+// sees this interface, which keeps the state machine apart from the engine.
+
+#include <atomic>
+#include <memory>
+
+#include "common/status.h"
+#include "export/export.h"
+#include "service/config.h"
+#include "service/export_task.h"
+
+namespace dbexport::service {
+
+class ExportRunner {
+ public:
+  virtual ~ExportRunner() = default;
+
+  // Runs `task` against `cluster` to its end, on the calling thread (the
+  // task's worker thread; several tasks run at once, so implementations are
+  // thread-safe). `progress` may be called from any thread until Run returns.
+  // When `*cancel` becomes true, Run returns Cancelled within seconds.
+  // A failure's message is the task's FailureCause, so it must read well to
+  // a user (the spec's texts for pre-flight failures). When task.attempt > 1
+  // the output of the earlier attempt is removed first.
+  virtual Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
+                                              const exporter::ProgressObserver& progress,
+                                              const std::atomic<bool>* cancel) = 0;
+};
+
+// The runner that exports to S3 (the configured endpoint and region) with
+// the engine.
+std::unique_ptr<ExportRunner> MakeEngineRunner(const ServiceConfig& config);
+
+}  // namespace dbexport::service

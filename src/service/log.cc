@@ -1,0 +1,51 @@
+#include "service/log.h"
+
+#include <cstdio>
+#include <mutex>
+
+#include "service/export_task.h"
+
+namespace dbexport::service {
+namespace {
+
+std::mutex& LogMutex() {
+  static std::mutex mu;
+  return mu;
+}
+FILE*& LogFile() {
+  static FILE* file = nullptr;
+  return file;
+}
+
+void Write(const char* level, const std::string& message) {
+  std::string line = FormatIso8601(NowMs()) + " " + level + " " + message + "\n";
+  std::lock_guard<std::mutex> lock(LogMutex());
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  if (LogFile() != nullptr) {
+    std::fwrite(line.data(), 1, line.size(), LogFile());
+    std::fflush(LogFile());
+  }
+}
+
+}  // namespace
+
+Status OpenLogFile(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "a");
+  if (file == nullptr) return IoError("opening log file " + path + ": cannot open for appending");
+  std::lock_guard<std::mutex> lock(LogMutex());
+  if (LogFile() != nullptr) std::fclose(LogFile());
+  LogFile() = file;
+  return Status::OK();
+}
+
+void CloseLogFile() {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  if (LogFile() != nullptr) std::fclose(LogFile());
+  LogFile() = nullptr;
+}
+
+void LogInfo(const std::string& message) { Write("INFO", message); }
+void LogWarning(const std::string& message) { Write("WARN", message); }
+void LogError(const std::string& message) { Write("ERROR", message); }
+
+}  // namespace dbexport::service

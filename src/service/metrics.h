@@ -1,0 +1,36 @@
+#pragma once
+// ServiceMetrics: GET /metrics in the Prometheus text format (0.0.4).
+//
+//   dbexport_export_tasks{status="..."}          gauge: tasks per status
+//   dbexport_rows_exported_total                 counter: rows written, all tasks
+//   dbexport_bytes_written_total                 counter: Parquet bytes written
+//   dbexport_bytes_extracted_total               counter: source bytes read
+//   dbexport_export_duration_seconds             histogram: start to end of finished tasks
+//   dbexport_api_requests_total{action,code}     counter: API requests by action and result
+//
+// Task figures are computed from the task list at scrape time (tasks are
+// never deleted, so the counters only grow, across restarts too). Thread-safe.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "service/export_task.h"
+
+namespace dbexport::service {
+
+class ServiceMetrics {
+ public:
+  // Counts one API request; `code` is "OK" or the error code.
+  void CountRequest(const std::string& action, const std::string& code);
+
+  std::string Render(const std::vector<ExportTask>& tasks) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, int64_t> requests_;
+};
+
+}  // namespace dbexport::service

@@ -1,0 +1,245 @@
+#include "source/postgres/postgres_source_internal.h"
+
+#include <libpq-fe.h>
+
+#include "source/postgres/copy_decoder_internal.h"
+
+namespace dbexport::source::postgres {
+namespace {
+
+// pg_partition_tree() (catalog) needs PostgreSQL 12; TID range scans, which
+// make ctid chunks cheap, need 14 (older servers scan the whole table).
+constexpr int kMinServerVersion = 120000;
+
+// Reads one chunk: COPY (SELECT ...) TO STDOUT (FORMAT binary) on its own
+// connection, which imported the snapshot.
+class PgChunkReader : public ChunkReader {
+ public:
+  PgChunkReader(std::unique_ptr<PgConnection> conn, std::vector<ColumnPlan> plans,
+                std::string context, const SourceOptions& options, const CancelFlag* cancel)
+      : conn_(std::move(conn)),
+        plans_(std::move(plans)),
+        decoder_(&plans_, options.max_value_bytes),
+        context_(std::move(context)),
+        batch_rows_(options.batch_rows),
+        batch_bytes_(options.batch_bytes),
+        cancel_(cancel) {}
+
+  ~PgChunkReader() override {
+    if (conn_ != nullptr && !done_) conn_->Cancel();  // abandoned mid-COPY
+  }
+
+  Status Start(const std::string& sql) {
+    PgResultPtr result(PQexec(conn_->get(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+      return PgErrorStatus(result.get(), conn_->get(), context_ + ": COPY failed");
+    }
+    return Status::OK();
+  }
+
+  Result<bool> Next(parquet::ColumnBatch* batch) override {
+    batch->Clear();
+    if (done_) return false;
+    if (!failure_.ok()) return failure_;
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+      return Fail(Cancelled(context_ + ": cancelled"));
+    }
+    int64_t bytes = 0;
+    for (;;) {
+      char* buf = nullptr;
+      int n = PQgetCopyData(conn_->get(), &buf, /*async=*/0);
+      if (n > 0) {
+        Status st = decoder_.Decode(reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(n), batch);
+        PQfreemem(buf);
+        if (!st.ok()) return Fail(st.WithContext(context_));
+        bytes += n;
+        bytes_read_ += n;
+        if (batch->num_rows() >= batch_rows_ || bytes >= batch_bytes_) return true;
+        continue;
+      }
+      if (n == -1) {  // COPY finished: its result says whether it succeeded
+        PgResultPtr result(PQgetResult(conn_->get()));
+        if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+          return Fail(PgErrorStatus(result.get(), conn_->get(), context_ + ": COPY failed"));
+        }
+        while (PgResultPtr more{PQgetResult(conn_->get())}) {
+        }
+        if (!decoder_.finished()) {
+          return Fail(Internal(context_ + ": binary COPY stream ended without its trailer"));
+        }
+        done_ = true;
+        conn_.reset();  // the read-only transaction ends with the connection
+        return batch->num_rows() > 0;
+      }
+      PgResultPtr result(PQgetResult(conn_->get()));
+      return Fail(PgErrorStatus(result.get(), conn_->get(), context_ + ": reading COPY data failed"));
+    }
+  }
+
+  int64_t bytes_read() const override { return bytes_read_; }
+
+  std::vector<std::string> warnings() const override {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      int64_t n = decoder_.unrepresentable()[i];
+      if (n == 0) continue;
+      const ColumnPlan& plan = plans_[i];
+      bool decimal = plan.reader == WireReader::kDecimal32 || plan.reader == WireReader::kDecimal64 ||
+                     plan.reader == WireReader::kDecimalFixed;
+      out.push_back("column \"" + plan.name + "\": " + std::to_string(n) +
+                    (decimal ? " NaN numeric values exported as NULL (DECIMAL has no NaN)"
+                             : " values beyond the Parquet range of the type exported as NULL"));
+    }
+    return out;
+  }
+
+ private:
+  Status Fail(Status status) {
+    failure_ = status;
+    if (conn_ != nullptr) conn_->Cancel();
+    conn_.reset();
+    return status;
+  }
+
+  std::unique_ptr<PgConnection> conn_;
+  std::vector<ColumnPlan> plans_;
+  CopyDecoder decoder_;
+  std::string context_;
+  int64_t batch_rows_;
+  int64_t batch_bytes_;
+  const CancelFlag* cancel_;
+  int64_t bytes_read_ = 0;
+  bool done_ = false;
+  Status failure_;
+};
+
+}  // namespace
+
+// ---- PgSource ----
+
+Result<std::unique_ptr<PgSource>> PgSource::Open(const std::string& url, const SourceOptions& options) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (opts == nullptr) {
+    std::string why = err ? err : "out of memory";
+    if (err) PQfreemem(err);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return InvalidArgument("parsing the source URL: " + why);
+  }
+  std::string dbname;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "dbname" && o->val != nullptr) dbname = o->val;
+  }
+  PQconninfoFree(opts);
+
+  std::unique_ptr<PgSource> source(new PgSource(url, dbname, options));
+  // Fail early on a bad host, credentials or server version.
+  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url, dbname.empty() ? "postgres" : ""));
+  int version = PQserverVersion(conn->get());
+  if (version < kMinServerVersion) {
+    return FailedPrecondition("connecting to PostgreSQL at " + DescribeConnection(url, "") +
+                              ": server version " + std::to_string(version) +
+                              " is not supported (12 or later is required)");
+  }
+  return source;
+}
+
+Result<std::vector<std::string>> PgSource::ListDatabases() {
+  if (!url_database_.empty()) return std::vector<std::string>{url_database_};
+  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url_, "postgres"));
+  DBX_ASSIGN_OR_RETURN(
+      PgRows rows,
+      conn->Query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate "
+                  "AND datname NOT IN ('template0', 'template1') "
+                  "AND has_database_privilege(datname, 'CONNECT') ORDER BY datname",
+                  "listing databases"));
+  std::vector<std::string> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back(rows.GetString(i, 0));
+  return out;
+}
+
+Result<std::unique_ptr<Snapshot>> PgSource::BeginSnapshot(const std::string& database) {
+  DBX_ASSIGN_OR_RETURN(auto snapshot, PgSnapshot::Begin(url_, database, options_));
+  return std::unique_ptr<Snapshot>(std::move(snapshot));
+}
+
+// ---- PgSnapshot ----
+
+Result<std::unique_ptr<PgSnapshot>> PgSnapshot::Begin(const std::string& conninfo,
+                                                      const std::string& database,
+                                                      const SourceOptions& options) {
+  std::unique_ptr<PgSnapshot> s(new PgSnapshot(conninfo, database, options));
+  DBX_ASSIGN_OR_RETURN(s->conn_, PgConnection::Connect(conninfo, database));
+  const std::string context = "taking a snapshot of database " + database;
+  DBX_RETURN_IF_ERROR(s->conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context));
+  DBX_ASSIGN_OR_RETURN(
+      PgRows rows,
+      s->conn_->Query("SELECT pg_export_snapshot(), "
+                      "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+                      context));
+  s->snapshot_id_ = rows.GetString(0, 0);
+  s->snapshot_time_ = rows.GetString(0, 1);
+  return s;
+}
+
+PgSnapshot::~PgSnapshot() = default;  // closing the connection ends the read-only transaction
+
+Status PgSnapshot::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (conn_ == nullptr) return Status::OK();
+  Status st = conn_->Exec("COMMIT", "closing the snapshot of database " + database_);
+  conn_.reset();
+  return st;
+}
+
+Result<const TableEntry*> PgSnapshot::FindEntry(const TableInfo& table) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(table.target());
+  if (it == tables_.end()) {
+    return FailedPrecondition("table " + table.target() +
+                              " was not listed by ListTables() of this snapshot");
+  }
+  return &it->second;  // entries are never erased while the snapshot lives
+}
+
+Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& table, const Chunk& chunk,
+                                                           const parquet::Schema* schema,
+                                                           const CancelFlag* cancel) {
+  const std::string context =
+      "exporting table " + table.target() + " (chunk " + std::to_string(chunk.index) + ")";
+  DBX_ASSIGN_OR_RETURN(const TableEntry* entry, FindEntry(table));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (conn_ == nullptr) return FailedPrecondition(context + ": the snapshot is closed");
+  }
+  if (schema == nullptr || schema->fields.size() != entry->plans.size()) {
+    return InvalidArgument(context + ": the Parquet schema has " +
+                           std::to_string(schema ? schema->fields.size() : 0) + " fields, the table " +
+                           std::to_string(entry->plans.size()) + " exported columns");
+  }
+  std::string sql = "COPY (SELECT ";
+  for (size_t i = 0; i < entry->plans.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += entry->plans[i].select_expr;
+  }
+  // ONLY: rows of inheritance children belong to those tables, which are
+  // exported themselves. A partitioned table is read whole or by partition.
+  if (!chunk.relation.empty()) {
+    sql += " FROM ONLY " + chunk.relation;
+  } else {
+    sql += entry->relkind == 'p' ? " FROM " : " FROM ONLY ";
+    sql += entry->qualified;
+  }
+  if (!chunk.predicate.empty()) sql += " WHERE " + chunk.predicate;
+  sql += ") TO STDOUT (FORMAT binary)";
+
+  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_, database_));
+  DBX_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                                 "SET TRANSACTION SNAPSHOT " + QuoteLiteral(snapshot_id_),
+                                 context + ": importing snapshot " + snapshot_id_));
+  auto reader = std::make_unique<PgChunkReader>(std::move(conn), entry->plans, context, options_, cancel);
+  DBX_RETURN_IF_ERROR(reader->Start(sql));
+  return std::unique_ptr<ChunkReader>(std::move(reader));
+}
+
+}  // namespace dbexport::source::postgres

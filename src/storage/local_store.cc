@@ -1,0 +1,289 @@
+// The local directory ObjectStore. Keys map to paths under the root. A writer
+// streams into a hidden temporary file beside its final path
+// (".<name>.tmp-<random>") and renames it on Close(), so a reader globbing for
+// "*.parquet" never sees a partial file, even after a crash.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "storage/object_store.h"
+
+namespace dbexport {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bytes gathered before a write(2): Parquet writers hand over many small
+// pieces (page headers, footer fields) between large pages.
+constexpr size_t kWriteBufferBytes = 1 << 20;
+constexpr char kTempMarker[] = ".tmp-";
+
+Status ErrnoStatus(std::string_view operation, const std::string& path, int err) {
+  std::string msg = "local store: " + std::string(operation) + " " + path + ": " + std::strerror(err);
+  switch (err) {
+    case ENOENT: return NotFound(std::move(msg));
+    case EACCES:
+    case EPERM:
+    case EROFS: return PermissionDenied(std::move(msg));
+    case ENOSPC:
+    case EDQUOT: return ResourceExhausted(std::move(msg));
+    case ENOTDIR:
+    case EISDIR:
+    case ENAMETOOLONG:
+    case EEXIST: return FailedPrecondition(std::move(msg));
+    default: return IoError(std::move(msg));
+  }
+}
+
+Status FsErrorStatus(std::string_view operation, const std::string& path, const std::error_code& ec) {
+  if (ec.category() == std::generic_category() || ec.category() == std::system_category()) {
+    return ErrnoStatus(operation, path, ec.value());
+  }
+  return IoError("local store: " + std::string(operation) + " " + path + ": " + ec.message());
+}
+
+// Keys are relative '/'-separated paths without empty, "." or ".." segments.
+Status ValidateKey(const std::string& key) {
+  if (key.empty()) return InvalidArgument("local store: empty object key");
+  if (key.front() == '/') return InvalidArgument("local store: object key '" + key + "' is absolute");
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t end = key.find('/', start);
+    if (end == std::string::npos) end = key.size();
+    std::string_view seg(key.data() + start, end - start);
+    if (seg.empty() || seg == "." || seg == "..") {
+      return InvalidArgument("local store: object key '" + key + "' has an empty, '.' or '..' segment");
+    }
+    if (seg.find('\0') != std::string_view::npos) {
+      return InvalidArgument("local store: object key has a NUL byte");
+    }
+    start = end + 1;
+  }
+  return Status::OK();
+}
+
+bool IsTempName(const std::string& filename) {
+  return !filename.empty() && filename[0] == '.' && filename.find(kTempMarker) != std::string::npos;
+}
+
+std::string RandomSuffix() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(12, '0');
+  uint64_t v = rng();
+  for (char& c : s) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return s;
+}
+
+Status WriteAll(int fd, const uint8_t* data, size_t size, const std::string& path) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("writing", path, errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+class LocalOutputStream final : public OutputStream {
+ public:
+  LocalOutputStream(int fd, std::string temp_path, std::string final_path)
+      : fd_(fd), temp_path_(std::move(temp_path)), final_path_(std::move(final_path)) {
+    buffer_.reserve(kWriteBufferBytes);
+  }
+  ~LocalOutputStream() override {
+    if (!done_) Abort().IgnoreError();
+  }
+
+  Status Write(const uint8_t* data, size_t size) override {
+    if (done_) return FailedPrecondition("local store: write to " + final_path_ + " after Close/Abort");
+    if (!status_.ok()) return status_;
+    position_ += static_cast<int64_t>(size);
+    if (buffer_.size() + size <= kWriteBufferBytes) {
+      buffer_.insert(buffer_.end(), data, data + size);
+      return Status::OK();
+    }
+    status_ = Flush();
+    if (!status_.ok()) return status_;
+    if (size >= kWriteBufferBytes) {
+      status_ = WriteAll(fd_, data, size, final_path_);
+    } else {
+      buffer_.insert(buffer_.end(), data, data + size);
+    }
+    return status_;
+  }
+
+  int64_t Tell() const override { return position_; }
+
+  Status Close() override {
+    if (done_) return FailedPrecondition("local store: " + final_path_ + " already closed");
+    if (status_.ok()) status_ = Flush();
+    if (status_.ok()) {
+      int fd = fd_;
+      fd_ = -1;
+      if (::close(fd) != 0) status_ = ErrnoStatus("closing", final_path_, errno);
+    }
+    if (status_.ok() && ::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+      status_ = ErrnoStatus("renaming into place", final_path_, errno);
+    }
+    if (!status_.ok()) {
+      Status failed = status_;
+      Abort().IgnoreError();
+      return failed;
+    }
+    done_ = true;
+    return Status::OK();
+  }
+
+  Status Abort() override {
+    if (done_) return Status::OK();
+    done_ = true;
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (::unlink(temp_path_.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus("removing", temp_path_, errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status Flush() {
+    if (buffer_.empty()) return Status::OK();
+    Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), final_path_);
+    buffer_.clear();
+    return s;
+  }
+
+  int fd_;
+  std::string temp_path_;
+  std::string final_path_;
+  std::vector<uint8_t> buffer_;
+  int64_t position_ = 0;
+  Status status_;
+  bool done_ = false;
+};
+
+class LocalStore final : public ObjectStore {
+ public:
+  explicit LocalStore(fs::path root) : root_(std::move(root)) {}
+
+  Result<std::unique_ptr<OutputStream>> OpenWrite(const std::string& key) override {
+    DBX_RETURN_IF_ERROR(ValidateKey(key));
+    fs::path final_path = root_ / key;
+    std::error_code ec;
+    fs::create_directories(final_path.parent_path(), ec);
+    if (ec) return FsErrorStatus("creating directory", final_path.parent_path().string(), ec);
+    fs::path temp_path = final_path.parent_path() /
+                         ("." + final_path.filename().string() + kTempMarker + RandomSuffix());
+    int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("creating", temp_path.string(), errno);
+    return std::unique_ptr<OutputStream>(
+        std::make_unique<LocalOutputStream>(fd, temp_path.string(), final_path.string()));
+  }
+
+  Status Put(const std::string& key, const std::string& contents) override {
+    DBX_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> out, OpenWrite(key));
+    Status s = out->Write(reinterpret_cast<const uint8_t*>(contents.data()), contents.size());
+    if (!s.ok()) {
+      out->Abort().IgnoreError();
+      return s;
+    }
+    return out->Close();
+  }
+
+  Result<std::string> Get(const std::string& key) override {
+    DBX_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = (root_ / key).string();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("opening", path, errno);
+    std::string out;
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        return ErrnoStatus("reading", path, err);
+      }
+      if (n == 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  }
+
+  Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
+    std::vector<ObjectInfo> out;
+    std::error_code ec;
+    if (!fs::exists(root_, ec)) return out;
+    // Walk only the directory the prefix lies in, not the whole root.
+    fs::path start = root_;
+    size_t slash = prefix.rfind('/');
+    if (slash != std::string::npos) start = root_ / prefix.substr(0, slash);
+    if (!fs::is_directory(start, ec)) return out;
+    fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
+    if (ec) return FsErrorStatus("listing", start.string(), ec);
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) return FsErrorStatus("listing", start.string(), ec);
+      if (!it->is_regular_file(ec)) continue;
+      if (IsTempName(it->path().filename().string())) continue;
+      std::string key = it->path().lexically_relative(root_).generic_string();
+      if (key.compare(0, prefix.size(), prefix) != 0) continue;
+      auto size = it->file_size(ec);
+      if (ec) return FsErrorStatus("listing", it->path().string(), ec);
+      out.push_back({std::move(key), static_cast<int64_t>(size)});
+    }
+    std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    return out;
+  }
+
+  // Deleting a missing key succeeds, as on S3.
+  Status Delete(const std::string& key) override {
+    DBX_RETURN_IF_ERROR(ValidateKey(key));
+    std::string path = (root_ / key).string();
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("deleting", path, errno);
+    return Status::OK();
+  }
+
+  std::string Describe() const override { return root_.string(); }
+
+ private:
+  fs::path root_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root) {
+  if (root.empty()) return InvalidArgument("local store: empty directory path");
+  std::error_code ec;
+  fs::path abs = fs::absolute(root, ec);
+  if (ec) return FsErrorStatus("resolving", root, ec);
+  abs = abs.lexically_normal();
+  if (abs.has_filename() == false && abs != abs.root_path()) abs = abs.parent_path();
+  fs::create_directories(abs, ec);
+  if (ec) return FsErrorStatus("creating directory", abs.string(), ec);
+  if (!fs::is_directory(abs, ec)) {
+    return FailedPrecondition("local store: " + abs.string() + " is not a directory");
+  }
+  if (::access(abs.c_str(), W_OK | X_OK) != 0) return ErrnoStatus("opening directory", abs.string(), errno);
+  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(std::move(abs)));
+}
+
+}  // namespace dbexport

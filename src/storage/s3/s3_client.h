@@ -1,0 +1,93 @@
+#pragma once
+// S3Client: the S3 REST operations dbexport uses, one method per operation.
+// Each call is signed, retried on transient failures and mapped to a Status
+// by the AwsCaller it is built on; error text names the operation, the
+// s3://bucket/key, the HTTP status, S3's error code and message and the
+// request id.
+//
+// Addressing: virtual-hosted (https://<bucket>.s3.<region>.amazonaws.com/key)
+// on AWS; path-style (<endpoint>/<bucket>/<key>) on a custom endpoint and
+// for bucket names that are not DNS labels (dots, upper case).
+//
+// Thread-safe.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/s3/aws_call.h"
+
+namespace dbexport::s3 {
+
+struct S3ObjectSummary {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;
+};
+
+struct S3MultipartUploadSummary {
+  std::string key;
+  std::string upload_id;
+};
+
+struct S3ObjectHead {
+  int64_t size = 0;
+  std::string etag;
+  std::string server_side_encryption;  // "aws:kms", "AES256", or ""
+  std::string sse_kms_key_id;
+};
+
+class S3Client {
+ public:
+  // `sse_kms_key_id`: when not empty, every object written (PutObject,
+  // CreateMultipartUpload) asks for SSE-KMS with this key.
+  S3Client(std::shared_ptr<AwsCaller> caller, std::string sse_kms_key_id);
+
+  Status PutObject(const std::string& bucket, const std::string& key, std::string_view body);
+  Result<std::string> GetObject(const std::string& bucket, const std::string& key);
+  Result<S3ObjectHead> HeadObject(const std::string& bucket, const std::string& key);
+  Status DeleteObject(const std::string& bucket, const std::string& key);
+  // Every object whose key starts with `prefix` (all ListObjectsV2 pages).
+  Result<std::vector<S3ObjectSummary>> ListObjects(const std::string& bucket, const std::string& prefix);
+
+  Status HeadBucket(const std::string& bucket);
+  // The bucket's region ("" and "US" mean us-east-1, "EU" eu-west-1).
+  Result<std::string> GetBucketLocation(const std::string& bucket);
+  // Creates a bucket in `region` (tests, tools). AlreadyExists if it does.
+  Status CreateBucket(const std::string& bucket, const std::string& region);
+
+  // Multipart uploads, in call order: Create, UploadPart (parts numbered
+  // from 1, any order, concurrently), then Complete or Abort.
+  Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key);
+  // Returns the part's ETag.
+  Result<std::string> UploadPart(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, int part_number, std::string_view data);
+  // `etags[i]` is the ETag of part i + 1.
+  Status CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, const std::vector<std::string>& etags);
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id);
+  Result<std::vector<S3MultipartUploadSummary>> ListMultipartUploads(const std::string& bucket,
+                                                                     const std::string& prefix);
+
+  AwsCaller& caller() { return *caller_; }
+
+ private:
+  // A request addressed to `bucket` (and `key`, may be empty).
+  AwsRequest Request(std::string method, const std::string& bucket, const std::string& key) const;
+  void AddEncryptionHeaders(AwsRequest* request) const;
+
+  const std::shared_ptr<AwsCaller> caller_;
+  const std::string sse_kms_key_id_;
+};
+
+// "s3://bucket/key" (or "s3://bucket" when key is empty), for messages.
+std::string S3Url(std::string_view bucket, std::string_view key);
+
+// True when the bucket name can be a DNS label of a virtual-hosted URL.
+bool IsVirtualHostable(std::string_view bucket);
+
+}  // namespace dbexport::s3

@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "storage/object_store.h"
+#include "support/test_env.h"
+
+namespace dbexport {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> FilesUnder(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), root).generic_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Status WriteString(OutputStream* out, const std::string& s) {
+  return out->Write(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+std::unique_ptr<ObjectStore> Open(const std::string& root) {
+  auto store = OpenLocalStore(root);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return std::move(store).value();
+}
+
+TEST(LocalStore, ObjectAppearsOnlyOnClose) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  auto out = store->OpenWrite("t/db/s.x/0/part-00000.gz.parquet");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(WriteString(out->get(), "PAR1 data").ok());
+  EXPECT_FALSE(fs::exists(root + "/t/db/s.x/0/part-00000.gz.parquet"));
+  EXPECT_TRUE(store->List("").value().empty());  // the temp file is not listed
+  auto files = FilesUnder(root);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files[0].starts_with("t/db/s.x/0/.part-00000.gz.parquet.tmp-")) << files[0];
+  EXPECT_EQ((*out)->Tell(), 9);
+  ASSERT_TRUE((*out)->Close().ok());
+  EXPECT_EQ(FilesUnder(root), std::vector<std::string>{"t/db/s.x/0/part-00000.gz.parquet"});
+  EXPECT_EQ(ReadFile(root + "/t/db/s.x/0/part-00000.gz.parquet"), "PAR1 data");
+}
+
+TEST(LocalStore, AbortAndDestructionLeaveNothing) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  {
+    auto out = store->OpenWrite("a/b.parquet").value();
+    ASSERT_TRUE(WriteString(out.get(), std::string(3 << 20, 'x')).ok());
+    ASSERT_TRUE(out->Abort().ok());
+    EXPECT_TRUE(out->Abort().ok());  // idempotent
+  }
+  {
+    auto out = store->OpenWrite("a/c.parquet").value();
+    ASSERT_TRUE(WriteString(out.get(), "partial").ok());
+  }  // destroyed without Close
+  EXPECT_TRUE(FilesUnder(root).empty());
+}
+
+TEST(LocalStore, LargeAndSmallWritesKeepTheirOrder) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  std::mt19937 rng(7);
+  std::string expected;
+  auto out = store->OpenWrite("big.bin").value();
+  for (int i = 0; i < 200; ++i) {
+    size_t n = i % 10 == 0 ? (rng() % (3 << 20)) : (rng() % 5000);
+    std::string piece(n, static_cast<char>('a' + i % 26));
+    expected += piece;
+    ASSERT_TRUE(WriteString(out.get(), piece).ok());
+  }
+  EXPECT_EQ(out->Tell(), static_cast<int64_t>(expected.size()));
+  ASSERT_TRUE(out->Close().ok());
+  EXPECT_EQ(ReadFile(root + "/big.bin"), expected);
+}
+
+TEST(LocalStore, CallsAfterCloseFail) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  auto out = store->OpenWrite("x.json").value();
+  ASSERT_TRUE(out->Close().ok());
+  Status s = WriteString(out.get(), "late");
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "local store: write to " + root + "/x.json after Close/Abort");
+  EXPECT_EQ(out->Close().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(out->Abort().ok());  // nothing to discard: the object stays
+  EXPECT_TRUE(fs::exists(root + "/x.json"));
+}
+
+TEST(LocalStore, PutGetListDelete) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  ASSERT_TRUE(store->Put("t1/export_info_t1.json", "{}").ok());
+  ASSERT_TRUE(store->Put("t1/db/s.a/0/p.parquet", "abc").ok());
+  ASSERT_TRUE(store->Put("t10/x.json", "zz").ok());
+  EXPECT_EQ(*store->Get("t1/db/s.a/0/p.parquet"), "abc");
+  auto listed = store->List("t1/").value();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].key, "t1/db/s.a/0/p.parquet");
+  EXPECT_EQ(listed[0].size, 3);
+  EXPECT_EQ(listed[1].key, "t1/export_info_t1.json");
+  EXPECT_EQ(store->List("t1").value().size(), 3u);  // a plain string prefix, as on S3
+  EXPECT_TRUE(store->List("nothing/here/").value().empty());
+  ASSERT_TRUE(store->Delete("t10/x.json").ok());
+  EXPECT_TRUE(store->Delete("t10/x.json").ok());  // missing: fine, as on S3
+  Result<std::string> gone = store->Get("t10/x.json");
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(gone.status().message(), "local store: opening " + root + "/t10/x.json: No such file or directory");
+  EXPECT_EQ(store->Describe(), root);
+}
+
+TEST(LocalStore, RejectsKeysLeavingTheRoot) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  EXPECT_EQ(store->OpenWrite("../escape").status().message(),
+            "local store: object key '../escape' has an empty, '.' or '..' segment");
+  EXPECT_EQ(store->Put("/etc/x", "").message(), "local store: object key '/etc/x' is absolute");
+  EXPECT_EQ(store->Get("a//b").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Delete("").message(), "local store: empty object key");
+  EXPECT_TRUE(FilesUnder(root).empty());
+}
+
+TEST(LocalStore, RootThatIsAFileFails) {
+  std::string root = testing::MakeTempDir("local-store");
+  std::ofstream(root + "/file") << "x";
+  auto store = OpenLocalStore(root + "/file");
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.status().message(), "local store: creating directory " + root + "/file: Not a directory");
+  auto nested = OpenLocalStore(root + "/file/sub");
+  EXPECT_EQ(nested.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(nested.status().message(), "local store: creating directory " + root + "/file/sub: Not a directory");
+}
+
+TEST(LocalStore, OpenStoreForUrlRoutesByScheme) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto by_path = OpenStoreForUrl(root + "/plain", {});
+  ASSERT_TRUE(by_path.ok()) << by_path.status();
+  EXPECT_EQ((*by_path)->Describe(), root + "/plain");
+  auto by_file_url = OpenStoreForUrl("file://" + root + "/url", {});
+  ASSERT_TRUE(by_file_url.ok()) << by_file_url.status();
+  EXPECT_EQ((*by_file_url)->Describe(), root + "/url");
+  EXPECT_EQ(OpenStoreForUrl("", {}).status().message(), "destination URL is empty");
+  EXPECT_EQ(OpenStoreForUrl("http://example.com/x", {}).status().message(),
+            "destination URL 'http://example.com/x' has an unsupported scheme: expected a directory, file:///dir or "
+            "s3://bucket[/prefix]");
+  EXPECT_EQ(OpenStoreForUrl("s3://", {}).status().message(),
+            "destination URL 's3://' names no bucket: expected s3://bucket[/prefix]");
+  EXPECT_EQ(OpenStoreForUrl("file://relative", {}).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace dbexport
