@@ -30,9 +30,10 @@ int UsageError(const std::string& message) {
 }
 
 // Bad input is a usage error; anything else means the export could not run.
-int ErrorExit(const Status& status, const std::string& context) {
+// The source's and the stores' messages already name what they were doing.
+int ErrorExit(const Status& status, const std::string& context = "") {
   int code = status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
-  return Report({code, "error: " + context + ": " + status.message()});
+  return Report({code, "error: " + (context.empty() ? "" : context + ": ") + status.message()});
 }
 
 }  // namespace
@@ -107,9 +108,9 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   source::SourceOptions source_options;
   source_options.type_mapping = *mapping;
   Result<std::unique_ptr<source::Source>> source = source::OpenSource(flags.source, source_options);
-  if (!source.ok()) return ErrorExit(source.status(), "opening source " + RedactUrl(flags.source));
+  if (!source.ok()) return ErrorExit(source.status());
   if (Result<std::vector<std::string>> dbs = (*source)->ListDatabases(); !dbs.ok()) {
-    return ErrorExit(dbs.status(), "connecting to source " + RedactUrl(flags.source));
+    return ErrorExit(dbs.status());
   }
 
   // 3. The destination, created only now that the source answered.
@@ -119,7 +120,7 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   store_options.iam_role_arn = flags.iam_role_arn;
   store_options.kms_key_id = flags.kms_key_id;
   Result<std::unique_ptr<ObjectStore>> store = OpenStoreForUrl(flags.dest, store_options);
-  if (!store.ok()) return ErrorExit(store.status(), "opening destination " + flags.dest);
+  if (!store.ok()) return ErrorExit(store.status());
 
   exporter::ExportRequest request;
   request.task_id = task_id;

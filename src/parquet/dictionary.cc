@@ -119,6 +119,14 @@ size_t FixedDictionary<T>::Encode(const uint8_t* values, const uint8_t* valid, s
   return n;
 }
 
+template <typename T>
+void FixedDictionary<T>::Decode(const uint32_t* indices, size_t n, ByteBuffer* out) const {
+  uint8_t* p = out->Extend(n * sizeof(T));
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(p + i * sizeof(T), plain_.data() + indices[i] * sizeof(T), sizeof(T));
+  }
+}
+
 template class FixedDictionary<uint32_t>;
 template class FixedDictionary<uint64_t>;
 
@@ -171,6 +179,14 @@ inline int32_t BytesDictionary::FindOrInsert(const uint8_t* p, size_t length, si
   slots_[h] = Slot{tag, index};
   if (2 * entries_.size() > slots_.size()) Rehash(2 * slots_.size());
   return index;
+}
+
+void BytesDictionary::Decode(const uint32_t* indices, size_t n, ByteBuffer* out) const {
+  size_t prefix = fixed_width_ == 0 ? 4 : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Entry& e = entries_[indices[i]];
+    out->Append(plain_.data() + e.offset - prefix, e.length + prefix);
+  }
 }
 
 size_t BytesDictionary::EncodeByteArray(const int64_t* offsets, const uint8_t* data,

@@ -31,6 +31,8 @@ class FixedDictionary {
 
   size_t size() const { return plain_.size() / sizeof(T); }
   const ByteBuffer& plain() const { return plain_; }
+  // Appends the PLAIN encoding of the values behind `indices`.
+  void Decode(const uint32_t* indices, size_t n, ByteBuffer* out) const;
   void Clear();
 
  private:
@@ -60,6 +62,8 @@ class BytesDictionary {
 
   size_t size() const { return entries_.size(); }
   const ByteBuffer& plain() const { return plain_; }
+  // Appends the PLAIN encoding of the values behind `indices`.
+  void Decode(const uint32_t* indices, size_t n, ByteBuffer* out) const;
   void Clear();
 
  private:

@@ -84,10 +84,6 @@ int CompareBytes(StatsKind kind, std::string_view a, std::string_view b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-bool IsBytesKind(StatsKind k) {
-  return k == StatsKind::kBinary || k == StatsKind::kUtf8 || k == StatsKind::kDecimalFlba;
-}
-
 template <typename T>
 int Cmp(T a, T b) {
   return a < b ? -1 : (b < a ? 1 : 0);

@@ -1,15 +1,22 @@
 // The production ExportRunner: S3 pre-flight, S3 store, source, RunExport.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "service/export_runner.h"
 #include "service/log.h"
 #include "source/source.h"
+#include "storage/s3/preflight.h"
 #include "storage/s3/s3_store.h"
 
 namespace dbexport::service {
 namespace {
 
+// The object the pre-flight writes under <task id>/ to prove that the role
+// can write to the bucket with the key; it stays as a record of the check.
+// Not named *.json: the engine refuses a task directory that already holds
+// manifest or Parquet files.
+constexpr char kPreflightObject[] = "_dbexport_preflight";
 // STS RoleSessionName is at most 64 characters.
 constexpr size_t kMaxRoleSessionName = 64;
 
@@ -36,7 +43,7 @@ class EngineRunner : public ExportRunner {
     options.role_session_name = ("dbexport-" + task.id).substr(0, kMaxRoleSessionName);
     options.kms_key_id = task.kms_key_id;
 
-    DBX_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenStore(options));
+    DBX_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenStore(task, options));
     if (cancel->load()) return Cancelled("export task " + task.id + " canceled");
     if (task.attempt > 1) DBX_RETURN_IF_ERROR(RemovePreviousAttempt(task, store.get()));
 
@@ -65,14 +72,20 @@ class EngineRunner : public ExportRunner {
   }
 
  private:
-  Result<std::unique_ptr<ObjectStore>> OpenStore(const s3::S3StoreOptions& options) {
-    Result<std::unique_ptr<ObjectStore>> store = s3::OpenS3Store(options);
-    if (!store.ok()) {
-      return Status(store.status().code(), "The RDS export failed to write the export task's metadata because it "
-                                           "can't assume the IAM role " +
-                                               options.role_arn + ". " + store.status().message());
+  // The pre-flight of the S3 issue: role, key, bucket and a metadata write,
+  // each failure reported with the user guide's FailureCause.
+  static Result<std::unique_ptr<ObjectStore>> OpenStore(const ExportTask& task, const s3::S3StoreOptions& options) {
+    nlohmann::json probe = {{"exportTaskIdentifier", task.id},
+                            {"sourceArn", task.source_arn},
+                            {"checkedAt", FormatIso8601(NowMs())},
+                            {"attempt", task.attempt}};
+    s3::PreflightResult preflight = s3::RunPreflight(options, task.id + "/" + kPreflightObject, probe.dump());
+    if (!preflight.ok()) {
+      LogWarning("task " + task.id + ": pre-flight failed: " + preflight.status.ToString());
+      std::string cause = preflight.failure_cause.empty() ? s3::kUnknownInternalErrorCause : preflight.failure_cause;
+      return Status(preflight.status.code(), cause);
     }
-    return store;
+    return std::move(preflight.store);
   }
 
   // A restarted task begins from a fresh snapshot: the files of the attempt
@@ -83,6 +96,7 @@ class EngineRunner : public ExportRunner {
       return objects.status().WithContext("removing the output of the interrupted attempt of " + task.id);
     }
     for (const ObjectInfo& object : *objects) {
+      if (object.key == task.id + "/" + kPreflightObject) continue;
       Status s = store->Delete(object.key);
       if (!s.ok()) return s.WithContext("removing the output of the interrupted attempt of " + task.id);
     }

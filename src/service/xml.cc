@@ -49,7 +49,6 @@ std::string XmlEscape(std::string_view text) {
       case '<': out += "&lt;"; ++i; continue;
       case '>': out += "&gt;"; ++i; continue;
       case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&apos;"; ++i; continue;
       case '\r': out += "&#13;"; ++i; continue;  // keep CR through XML line-end normalisation
       default: break;
     }

@@ -9,7 +9,7 @@
 
 namespace dbexport::service {
 
-// Escapes & < > " ' and replaces characters XML cannot carry.
+// Escapes & < > " and replaces characters XML cannot carry.
 std::string XmlEscape(std::string_view text);
 
 class XmlWriter {

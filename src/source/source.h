@@ -42,6 +42,9 @@ struct SourceOptions {
   // tables pay nothing for the check.
   int64_t max_row_bytes = 2000ll << 20;
   int64_t row_check_toast_bytes = 1ll << 30;
+  // Tables with an integer key and up to this many rows get exact key-range
+  // boundaries (one sort of the key); bigger ones use a block sample.
+  int64_t exact_key_plan_rows = 2'000'000;
 };
 
 // One entry of --export-only / ExportOnly, already validated and split.

@@ -268,7 +268,9 @@ Result<std::vector<TableInfo>> PgSnapshot::ListTables(const std::vector<ExportFi
         l.info.skip_detail = too_large;
       }
     }
-    if (l.info.skip_reason.empty()) tables_[l.info.target()] = std::move(l.entry);
+    // The first listing wins: readers may hold its entry (same snapshot,
+    // same options, so a later listing would describe the same table).
+    if (l.info.skip_reason.empty()) tables_.try_emplace(l.info.target(), std::move(l.entry));
     out.push_back(std::move(l.info));
   }
   return out;

@@ -3,7 +3,7 @@
 //  * A single-column integer primary key, or else a unique index on one NOT
 //    NULL integer column: key ranges. Boundaries are quantiles of the keys in
 //    the snapshot: exact (row_number over the ordered keys) for tables up to
-//    kExactKeyPlanRows, else from a TABLESAMPLE SYSTEM block sample, which
+//    SourceOptions::exact_key_plan_rows, else from a TABLESAMPLE SYSTEM block sample, which
 //    copes with skewed and sparse keys. pg_stats histograms are not used:
 //    they may predate the rows being exported.
 //  * Otherwise: ctid block ranges of each heap (the table, or every leaf
@@ -20,9 +20,6 @@
 namespace dbexport::source::postgres {
 namespace {
 
-// Up to this many rows the key boundaries are computed exactly (one sort of
-// the key column: well under a second).
-constexpr int64_t kExactKeyPlanRows = 2'000'000;
 // Keys sampled for bigger tables: enough for quantiles within a few percent.
 constexpr int64_t kMinKeySampleRows = 100'000;
 constexpr int64_t kMaxKeySampleRows = 2'000'000;
@@ -139,7 +136,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
   std::vector<std::string> bounds;
   int64_t total_rows = 0;
   std::string min_key, max_key;
-  if (table.estimated_rows <= kExactKeyPlanRows) {
+  if (table.estimated_rows <= options_.exact_key_plan_rows) {
     DBX_ASSIGN_OR_RETURN(PgRows stats, conn_->Query("SELECT count(*), min(" + k + "), max(" + k + ")" +
                                                         from, context));
     total_rows = stats.GetInt(0, 0);

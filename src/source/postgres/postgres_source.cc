@@ -134,8 +134,12 @@ Result<std::unique_ptr<PgSource>> PgSource::Open(const std::string& url, const S
 
   std::unique_ptr<PgSource> source(new PgSource(url, dbname, options));
   // Fail early on a bad host, credentials or server version.
-  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url, dbname.empty() ? "postgres" : ""));
-  int version = PQserverVersion(conn->get());
+  auto conn = PgConnection::Connect(url, dbname.empty() ? "postgres" : "");
+  if (!conn.ok() && dbname.empty() && conn.status().code() == StatusCode::kNotFound) {
+    conn = PgConnection::Connect(url, "template1");
+  }
+  if (!conn.ok()) return conn.status();
+  int version = PQserverVersion((*conn)->get());
   if (version < kMinServerVersion) {
     return FailedPrecondition("connecting to PostgreSQL at " + DescribeConnection(url, "") +
                               ": server version " + std::to_string(version) +
@@ -146,7 +150,13 @@ Result<std::unique_ptr<PgSource>> PgSource::Open(const std::string& url, const S
 
 Result<std::vector<std::string>> PgSource::ListDatabases() {
   if (!url_database_.empty()) return std::vector<std::string>{url_database_};
-  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(url_, "postgres"));
+  // The URL names no database: ask the maintenance database, as psql -l does.
+  auto connected = PgConnection::Connect(url_, "postgres");
+  if (!connected.ok() && connected.status().code() == StatusCode::kNotFound) {
+    connected = PgConnection::Connect(url_, "template1");
+  }
+  if (!connected.ok()) return connected.status();
+  std::unique_ptr<PgConnection> conn = std::move(connected).value();
   DBX_ASSIGN_OR_RETURN(
       PgRows rows,
       conn->Query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate "

@@ -24,7 +24,7 @@ namespace dbexport::source::postgres {
 // A heap relation read by the export: the table itself or a leaf partition.
 struct LeafRelation {
   uint32_t oid = 0;
-  std::string qualified;   // "schema"."name"
+  std::string qualified;   // schema.name, quoted where SQL needs it
   char relkind = 'r';      // 'r' heap; 'f' foreign partitions have no ctid
   int64_t pages = 0;       // current heap size in blocks
   double reltuples = -1;   // pg_class statistics (-1: never analyzed)

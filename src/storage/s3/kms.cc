@@ -43,6 +43,8 @@ Result<KmsKeyMetadata> DescribeKey(AwsCaller& kms, const std::string& key_id) {
   key.enabled = m.contains("Enabled") && m["Enabled"].is_boolean() && m["Enabled"].get<bool>();
   key.key_state = text("KeyState");
   key.key_usage = text("KeyUsage");
+  // CreateKey's default; some KMS emulators leave the field out.
+  if (key.key_usage.empty()) key.key_usage = "ENCRYPT_DECRYPT";
   key.key_spec = text("KeySpec");
   if (key.key_spec.empty()) key.key_spec = text("CustomerMasterKeySpec");  // older name
   return key;

@@ -55,16 +55,19 @@ bool IsVirtualHostable(std::string_view bucket) {
 S3Client::S3Client(std::shared_ptr<AwsCaller> caller, std::string sse_kms_key_id)
     : caller_(std::move(caller)), sse_kms_key_id_(std::move(sse_kms_key_id)) {}
 
+S3Address AddressObject(const AwsEndpoint& endpoint, const std::string& bucket, const std::string& key) {
+  if (endpoint.custom || !IsVirtualHostable(bucket)) {
+    return {"", key.empty() ? "/" + bucket : "/" + bucket + "/" + key};
+  }
+  return {bucket + "." + endpoint.host, "/" + key};
+}
+
 AwsRequest S3Client::Request(std::string method, const std::string& bucket, const std::string& key) const {
   AwsRequest request;
   request.method = std::move(method);
-  const AwsEndpoint& endpoint = caller_->endpoint();
-  if (endpoint.custom || !IsVirtualHostable(bucket)) {
-    request.path = "/" + bucket + "/" + key;
-  } else {
-    request.host = bucket + "." + endpoint.host;
-    request.path = "/" + key;
-  }
+  S3Address address = AddressObject(caller_->endpoint(), bucket, key);
+  request.host = std::move(address.host);
+  request.path = std::move(address.path);
   return request;
 }
 

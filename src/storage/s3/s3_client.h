@@ -90,4 +90,12 @@ std::string S3Url(std::string_view bucket, std::string_view key);
 // True when the bucket name can be a DNS label of a virtual-hosted URL.
 bool IsVirtualHostable(std::string_view bucket);
 
+// Where a request for `bucket`/`key` goes: Host header (empty: the
+// endpoint's) and decoded path, by the addressing rule above.
+struct S3Address {
+  std::string host;
+  std::string path;
+};
+S3Address AddressObject(const AwsEndpoint& endpoint, const std::string& bucket, const std::string& key);
+
 }  // namespace dbexport::s3

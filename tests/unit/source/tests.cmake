@@ -5,5 +5,5 @@ dbx_add_test(source_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/copy_decoder_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/sqlstate_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/type_mapping_test.cc
-  LIBS dbx_source
+  LIBS dbx_source PkgConfig::LIBPQ
   LABELS unit)

@@ -1,0 +1,57 @@
+#pragma once
+// Shared by the S3 integration tests: clients and stores pointed at the
+// moto_server of the test command, bucket setup, the aws CLI, and the
+// fault-injecting proxy (tests/tools/fault_proxy.py).
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/s3/s3_client.h"
+#include "storage/s3/s3_store.h"
+#include "support/test_env.h"
+
+namespace dbexport::s3::testing {
+
+inline constexpr char kRegion[] = "us-east-1";
+
+// moto accepts any key pair; these are the ones its docs use.
+std::shared_ptr<CredentialsProvider> TestCredentials();
+
+// Fast retries so that fault tests take little time.
+RetryPolicy FastRetry(int max_attempts = 4);
+
+// A store on `bucket` at `endpoint` (default: moto), 5 MiB parts.
+S3StoreOptions StoreOptions(const std::string& bucket, const std::string& endpoint = "");
+
+// A plain client (no SSE) at `endpoint` (default: moto) in `region`.
+std::shared_ptr<S3Client> MakeClient(const std::string& endpoint = "", const std::string& region = kRegion);
+
+// Creates `bucket` in `region` if needed and removes every object and open
+// multipart upload in it.
+Status ResetBucket(const std::string& bucket, const std::string& region = kRegion);
+
+// Runs `aws <args> --endpoint-url <moto>` with moto's test credentials.
+dbexport::testing::CommandResult AwsCli(const std::string& args);
+
+// The fault proxy in front of moto, running while this object lives.
+class FaultProxy {
+ public:
+  FaultProxy();
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+
+  const std::string& endpoint() const { return endpoint_; }
+  // Replaces the fault rules (fault_proxy.py documents the fields).
+  void SetRules(const nlohmann::json& rules);
+  nlohmann::json Log();
+  void ClearLog();
+
+ private:
+  int pid_ = -1;
+  std::string endpoint_;
+};
+
+}  // namespace dbexport::s3::testing
