@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "source/postgres/postgres_source_internal.h"
@@ -139,7 +140,7 @@ Status PgSnapshot::LoadLeaves(std::map<uint32_t, TableEntry*>& by_oid) {
     leaf.oid = static_cast<uint32_t>(rows.GetInt(i, 1));
     leaf.qualified = rows.GetString(i, 2);
     leaf.relkind = rows.Get(i, 3)[0];
-    leaf.reltuples = std::stod(rows.GetString(i, 4));
+    leaf.reltuples = std::strtod(rows.GetString(i, 4).c_str(), nullptr);
     leaf.relpages = rows.GetInt(i, 5);
     leaf.pages = rows.GetInt(i, 6);
     leaf.total_bytes = rows.GetInt(i, 7);

@@ -12,6 +12,7 @@
 // above, and each boundary belongs to exactly one chunk.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -37,6 +38,13 @@ LIMIT 1)sql";
 
 int64_t ChunkCount(int64_t rows, int64_t chunk_rows) {
   return std::max<int64_t>(1, (rows + chunk_rows / 2) / chunk_rows);
+}
+
+// A key's text as the server printed it (an int2/int4/int8).
+int64_t ParseKey(std::string_view text) {
+  int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
 }
 
 std::string Tid(int64_t block, int offset) {
@@ -171,7 +179,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
     for (int64_t j = 1; j < n; ++j) {
       std::string b = sample.GetString(static_cast<int>(j * sampled / n), 0);
       if (b == min_key) continue;  // a chunk below the smallest key would be empty
-      if (bounds.empty() || std::stoll(b) > std::stoll(bounds.back())) bounds.push_back(b);
+      if (bounds.empty() || ParseKey(b) > ParseKey(bounds.back())) bounds.push_back(b);
     }
   }
 
@@ -181,7 +189,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
     Chunk c = base;
     c.index = static_cast<int>(i);
     c.min = i == 0 ? min_key : bounds[i - 1];
-    c.max = i == n - 1 ? max_key : std::to_string(std::stoll(bounds[i]) - 1);
+    c.max = i == n - 1 ? max_key : std::to_string(ParseKey(bounds[i]) - 1);
     if (n > 1) {
       if (i == 0) {
         c.predicate = k + " < " + bounds[0];

@@ -93,7 +93,9 @@ TEST(ExportConsistency, ConcurrentTransfersKeepTheSnapshotConsistent) {
   auto tables = ReadJsonFile(out + "/consistency-1/export_tables_info_consistency-1_from_1_to_3.json");
   ASSERT_TRUE(tables.ok()) << tables.status();
   for (const auto& t : (*tables)["perTableStatus"]) {
-    if (t["target"] == db + ".public.transfers") EXPECT_EQ(t["tableStatistics"]["numberOfRows"], exported_transfers);
+    if (t["target"] == db + ".public.transfers") {
+      EXPECT_EQ(t["tableStatistics"]["numberOfRows"], exported_transfers);
+    }
     if (t["target"] == db + ".public.accounts") {
       EXPECT_EQ(t["tableStatistics"]["numberOfRows"], kAccounts);
       EXPECT_GE(t["tableStatistics"]["partitioningInfo"]["numberOfPartitions"].get<int>(), 20);

@@ -182,7 +182,8 @@ TEST(ExportLayout, FilesManifestsAndSkipsAreAsSpecified) {
   for (const auto& [target, reason] : skipped) {
     if (target.ends_with(".tmp_t")) temp_target = target;
   }
-  ASSERT_FALSE(temp_target.empty()) << tables_info->dump(2);
+  EXPECT_FALSE(temp_target.empty()) << "the other session's temporary table is not listed as skipped";
+  if (temp_target.empty()) temp_target = "exptest_layout.pg_temp_N.tmp_t";
   std::map<std::string, std::string> expected_skips = {
       {"exptest_layout.public.scratch", "UNLOGGED_TABLE"},
       {"exptest_layout.public.badcols", "UNSUPPORTED_CHARACTER_IN_COLUMN_NAME"},
@@ -244,7 +245,7 @@ TEST(ExportLayout, FilesRollOverAndFollowTheCodec) {
     // from 00000 without gaps, sharing the chunk's uuid.
     for (const auto& [partition, parts] : parts_by_partition) {
       for (size_t i = 0; i < parts.size(); ++i) {
-        char expected[8];
+        char expected[32];
         std::snprintf(expected, sizeof expected, "%05zu", i);
         EXPECT_EQ(parts[i], expected) << partition;
       }

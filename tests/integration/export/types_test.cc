@@ -95,8 +95,9 @@ const std::vector<ColumnCase>& Columns() {
       {"c_varbit", "varbit", {"B'1'", "B''", "NULL", "B'101010'"}, Text(), Text()},
       {"c_xml", "xml", {"'<a>b</a>'", "'<x/>'", "NULL", "'<\u65e5>\u672c</\u65e5>'"}, Text(), Text()},
       {"c_tsvector", "tsvector", {"'a fat cat'", "''", "NULL", "'\u00fcn\u00ef:1'"}, Text(), Text()},
-      {"c_json", "json", {"'{\"b\": 1, \"a\": [1,2]}'", "'[]'", "NULL", "'\"\u00fc\"'"}, Text(), Text("JSON")},
-      {"c_jsonb", "jsonb", {"'{\"b\": 1, \"a\": [1,2]}'", "'[]'", "NULL", "'\"\u00fc\"'"}, Text(), Text("JSON")},
+      // The JSON logical type: DuckDB shows VARCHAR unless its json extension is loaded.
+      {"c_json", "json", {"'{\"b\": 1, \"a\": [1,2]}'", "'[]'", "NULL", "'\"\u00fc\"'"}, Text(), Text()},
+      {"c_jsonb", "jsonb", {"'{\"b\": 1, \"a\": [1,2]}'", "'[]'", "NULL", "'\"\u00fc\"'"}, Text(), Text()},
       {"c_uuid", "uuid",
        {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'", "NULL",
         "'ffffffff-ffff-ffff-ffff-ffffffffffff'"},
@@ -244,7 +245,9 @@ TEST_P(ExportTypes, EveryTypeRoundTripsThroughDuckDb) {
   for (const json& m : mappings) {
     EXPECT_NE(m["columnName"], "c_oid");
     EXPECT_NE(m["columnName"], "c_regclass");
-    if (m["columnName"] == "c_date") EXPECT_EQ(m["expectedExportedType"], native ? "int32 (DATE)" : "binary (UTF8)");
+    if (m["columnName"] == "c_date") {
+      EXPECT_EQ(m["expectedExportedType"], native ? "int32 (DATE)" : "binary (UTF8)");
+    }
     if (m["columnName"] == "c_timestamptz") {
       EXPECT_EQ(m["originalType"], "timestamp with time zone");
       EXPECT_EQ(m["originalDateTimePrecision"], 6);
@@ -253,7 +256,9 @@ TEST_P(ExportTypes, EveryTypeRoundTripsThroughDuckDb) {
       EXPECT_EQ(m["originalNumPrecision"], 10);
       EXPECT_EQ(m["originalNumScale"], 2);
     }
-    if (m["columnName"] == "c_varchar") EXPECT_EQ(m["originalCharMaxLength"], 20);
+    if (m["columnName"] == "c_varchar") {
+      EXPECT_EQ(m["originalCharMaxLength"], 20);
+    }
   }
 
   // A DECIMAL cannot hold NaN: the native mapping writes NULL and says so.

@@ -139,6 +139,8 @@ void CheckAllTypes(const std::string& db, TypeMapping mapping) {
   ASSERT_TRUE(chunks.ok()) << chunks.status();
   EXPECT_EQ(chunks->size(), 3u);
   parquet::Schema schema = SchemaOf(table);
+  Status valid = parquet::ValidateSchema(schema);
+  EXPECT_TRUE(valid.ok()) << valid;
   std::map<std::string, Row> got;
   int batches = 0;
   std::vector<std::string> warnings;

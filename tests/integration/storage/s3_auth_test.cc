@@ -171,7 +171,7 @@ TEST(S3Preflight, DisabledKmsKey) {
 }
 
 TEST(S3Preflight, MissingKmsKey) {
-  const std::string bucket = "s3test-preflight-kms";
+  const std::string bucket = "s3test-preflight-kms-missing";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   S3StoreOptions o = StoreOptions(bucket);
   o.kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-00000000dead";
@@ -184,8 +184,8 @@ TEST(S3Preflight, MissingKmsKey) {
       << result.status;
 }
 
-TEST(S3Preflight, SigningKeyForSignatureIsNotASseKey) {
-  const std::string bucket = "s3test-preflight-kms";
+TEST(S3Preflight, SigningKeyIsNotAnEncryptionKey) {
+  const std::string bucket = "s3test-preflight-kms-usage";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   auto key = AwsCli("kms create-key --key-usage SIGN_VERIFY --key-spec RSA_2048 --query KeyMetadata.Arn --output text");
   ASSERT_EQ(key.exit_code, 0) << key.err;
@@ -245,7 +245,7 @@ TEST(S3Preflight, RoleNotAllowedToPutObjects) {
 
 TEST(S3Preflight, RoleNotAllowedToReadTheBucketLocation) {
   EnsureRole();
-  const std::string bucket = "s3test-preflight-deny";
+  const std::string bucket = "s3test-preflight-deny-location";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules({{{"method", "GET"}, {"query", "location"}, {"action", "status"}, {"status", 403},

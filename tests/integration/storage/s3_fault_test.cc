@@ -76,7 +76,7 @@ std::unique_ptr<ObjectStore> OpenThrough(const FaultProxy& proxy, const std::str
 }
 
 TEST(S3Faults, MultipartUploadSurvivesTransientFaults) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-transient";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({
@@ -111,7 +111,7 @@ TEST(S3Faults, MultipartUploadSurvivesTransientFaults) {
 }
 
 TEST(S3Faults, CompleteAnsweringErrorInA200IsRetried) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-complete";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({{{"method", "POST"}, {"query", "uploadId"}, {"action", "status"}, {"status", 200},
@@ -127,7 +127,7 @@ TEST(S3Faults, CompleteAnsweringErrorInA200IsRetried) {
 }
 
 TEST(S3Faults, SmallPutRetriesThrottling) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-put";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({{{"method", "PUT"}, {"action", "status"}, {"status", 503}, {"code", "SlowDown"},
@@ -138,14 +138,14 @@ TEST(S3Faults, SmallPutRetriesThrottling) {
 }
 
 TEST(S3Faults, PartFailingPastTheRetryBudgetAbortsTheUpload) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-budget";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({{{"method", "PUT"}, {"query", "partNumber=3&"}, {"action", "status"}, {"status", 503},
                                {"code", "SlowDown"}, {"message", "Please reduce your request rate."}}}));
   auto store = OpenThrough(proxy, bucket, /*attempts=*/3);
   Status written = WriteAll(*store, "failed.bin", Bytes(23 * kMiB, 13));
-  EXPECT_EQ(written, Unavailable("UploadPart s3://s3test-faults/failed.bin part 3: HTTP 503 SlowDown: Please reduce "
+  EXPECT_EQ(written, Unavailable("UploadPart s3://s3test-faults-budget/failed.bin part 3: HTTP 503 SlowDown: Please reduce "
                                  "your request rate. (request id FAULTPROXY0001) (gave up after 3 attempts)"));
   json log = proxy.Log();
   EXPECT_EQ(CountRequests(log, "PUT", "partNumber=3&"), 3);
@@ -155,14 +155,14 @@ TEST(S3Faults, PartFailingPastTheRetryBudgetAbortsTheUpload) {
 }
 
 TEST(S3Faults, ConnectionsDroppingMidPartFailCleanly) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-drop";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({{{"method", "PUT"}, {"query", "partNumber=2&"}, {"action", "drop_mid_body"}}}));
   auto store = OpenThrough(proxy, bucket, /*attempts=*/3);
   Status written = WriteAll(*store, "dropped.bin", Bytes(12 * kMiB, 14));
   EXPECT_EQ(written.code(), StatusCode::kUnavailable) << written;
-  EXPECT_EQ(written.message().rfind("UploadPart s3://s3test-faults/dropped.bin part 2: connection failed: ", 0), 0u)
+  EXPECT_EQ(written.message().rfind("UploadPart s3://s3test-faults-drop/dropped.bin part 2: connection failed: ", 0), 0u)
       << written;
   EXPECT_NE(written.message().find("(gave up after 3 attempts)"), std::string::npos) << written;
   // 3 attempts; libcurl itself resends once when a reused keep-alive
@@ -174,14 +174,14 @@ TEST(S3Faults, ConnectionsDroppingMidPartFailCleanly) {
 }
 
 TEST(S3Faults, PermanentErrorsAreNotRetried) {
-  const std::string bucket = "s3test-faults";
+  const std::string bucket = "s3test-faults-denied";
   ASSERT_TRUE(ResetBucket(bucket).ok());
   FaultProxy proxy;
   proxy.SetRules(json::array({{{"method", "PUT"}, {"query", "partNumber=1&"}, {"action", "status"}, {"status", 403},
                                {"code", "AccessDenied"}, {"message", "Access Denied"}}}));
   auto store = OpenThrough(proxy, bucket);
   Status written = WriteAll(*store, "denied.bin", Bytes(12 * kMiB, 15));
-  EXPECT_EQ(written, PermissionDenied("UploadPart s3://s3test-faults/denied.bin part 1: HTTP 403 AccessDenied: "
+  EXPECT_EQ(written, PermissionDenied("UploadPart s3://s3test-faults-denied/denied.bin part 1: HTTP 403 AccessDenied: "
                                       "Access Denied (request id FAULTPROXY0001)"));
   EXPECT_EQ(CountRequests(proxy.Log(), "PUT", "partNumber=1&"), 1);
   ExpectBucketEmpty(bucket);

@@ -19,12 +19,14 @@ using TType = ThriftCompactWriter::Type;
 TEST(ThriftCompact, ShortFieldHeaderAndZigZagVarints) {
   ByteBuffer out;
   ThriftCompactWriter w(&out);
+  // Consecutive ids: every header has delta 1 in its high nibble.
   w.I32(1, 1);     // 0x15 = delta 1, i32; zigzag(1) = 2
-  w.I32(2, -1);    // 0x25; zigzag(-1) = 1
-  w.I64(3, 300);   // 0x36; zigzag(300) = 600 = 0b100_1011000 -> d8 04
-  w.I16(4, -300);  // 0x44; zigzag(-300) = 599 -> d7 04
-  w.I8(5, -2);     // 0x53; i8 is one raw byte: fe
-  EXPECT_EQ(Hex(out), "15 02 25 01 36 d8 04 44 d7 04 53 fe");
+  w.I32(2, -1);    // 0x15; zigzag(-1) = 1
+  w.I64(3, 300);   // 0x16; zigzag(300) = 600 = 0b100_1011000 -> d8 04
+  w.I16(4, -300);  // 0x14; zigzag(-300) = 599 -> d7 04
+  w.I8(5, -2);     // 0x13; i8 is one raw byte: fe
+  w.I32(9, 0);     // 0x45 = delta 4, i32; 00
+  EXPECT_EQ(Hex(out), "15 02 15 01 16 d8 04 14 d7 04 13 fe 45 00");
 }
 
 TEST(ThriftCompact, LongFieldHeaderWhenDeltaExceeds15) {
