@@ -68,6 +68,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       ->capture_default_str();
   run->add_option("--compression", f->compression, "Parquet compression: gzip, snappy, zstd or none")
       ->capture_default_str();
+  run->add_option("--compression-level", f->compression_level,
+                  "Codec level (gzip 0-12: 0-3 ISA-L, 4-12 libdeflate; zstd 1-22); -1: the codec's default")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 22));
   run->add_option("--max-file-size", f->max_file_size,
                   "Start a new part file past this size (units KiB, MiB, GiB, TiB; powers of 1024)")
       ->capture_default_str();
@@ -129,6 +133,7 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   request.parallelism = flags.parallelism;
   request.chunk_rows = flags.chunk_rows;
   request.writer.codec = *codec;
+  request.writer.compression_level = flags.compression_level;
   request.writer.max_file_bytes = *max_file_size;
   request.source_arn = flags.source_arn.empty() ? RedactUrl(flags.source) : flags.source_arn;
   S3Location s3 = ParseS3Location(flags.dest);

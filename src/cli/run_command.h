@@ -27,6 +27,7 @@ struct RunFlags {
   int64_t chunk_rows = 1'000'000;
   std::string type_mapping = "aws";
   std::string compression = "gzip";
+  int compression_level = -1;  // -1: the codec's default
   std::string max_file_size = "20GiB";
   std::string progress = "auto";
   std::string source_arn;

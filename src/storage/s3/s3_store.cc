@@ -86,6 +86,21 @@ Status ParseS3Url(const std::string& url, std::string* bucket, std::string* pref
   return Status::OK();
 }
 
+Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options) {
+  S3StoreOptions o;
+  DBX_RETURN_IF_ERROR(ParseS3Url(url, &o.bucket, &o.prefix));
+  o.endpoint_url = options.endpoint_url;
+  o.region = options.region;
+  o.role_arn = options.iam_role_arn;
+  o.kms_key_id = options.kms_key_id;
+  return o;
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenS3StoreForUrl(const std::string& url, const StoreOptions& options) {
+  DBX_ASSIGN_OR_RETURN(S3StoreOptions o, S3StoreOptionsForUrl(url, options));
+  return OpenS3Store(o);
+}
+
 Result<S3Setup> ResolveS3Setup(const S3StoreOptions& options) {
   S3Setup setup;
   setup.options = options;

@@ -59,4 +59,12 @@ Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3StoreOptions& options);
 // when the URL names no bucket.
 Status ParseS3Url(const std::string& url, std::string* bucket, std::string* prefix);
 
+// S3StoreOptions for an "s3://bucket[/prefix]" URL and the generic
+// StoreOptions (endpoint, region, role, key); everything else default.
+Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options);
+
+// OpenS3Store(S3StoreOptionsForUrl(url, options)): what OpenStoreForUrl
+// calls for s3:// URLs.
+Result<std::unique_ptr<ObjectStore>> OpenS3StoreForUrl(const std::string& url, const StoreOptions& options);
+
 }  // namespace dbexport::s3

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <mutex>
 
@@ -65,10 +67,16 @@ class FaultInjectingStore : public ObjectStore {
   int streams_opened_ = 0;
 };
 
+// ctest runs each test in its own process, two at a time: each test has a
+// database of its own, named after it.
 class ExportEngine : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    ASSERT_TRUE(RecreateDatabase("exptest_engine",
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    database_ = "exptest_engine_";
+    for (char c : name) database_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    database_.resize(std::min<size_t>(database_.size(), 63));  // NAMEDATALEN - 1
+    ASSERT_TRUE(RecreateDatabase(database_,
                                  "CREATE TABLE t (id bigint PRIMARY KEY, a text, b double precision);\n"
                                  "INSERT INTO t SELECT g, md5(g::text), g * 0.25 FROM generate_series(1, 400000) g;\n"
                                  "CREATE TABLE small (id integer PRIMARY KEY); INSERT INTO small VALUES (1), (2);\n"
@@ -85,7 +93,7 @@ class ExportEngine : public ::testing::Test {
   }
 
   std::unique_ptr<source::Source> Source() {
-    auto source = source::OpenSource(PostgresUrl("exptest_engine"), {});
+    auto source = source::OpenSource(PostgresUrl(database_), {});
     EXPECT_TRUE(source.ok()) << source.status();
     return source.ok() ? std::move(source).value() : nullptr;
   }
@@ -99,6 +107,8 @@ class ExportEngine : public ::testing::Test {
       EXPECT_TRUE(count.ok()) << f << ": " << count.status();
     }
   }
+
+  std::string database_;
 };
 
 TEST_F(ExportEngine, AStoreFailureFailsTheExportNamingTableAndPartition) {
@@ -113,7 +123,7 @@ TEST_F(ExportEngine, AStoreFailureFailsTheExportNamingTableAndPartition) {
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.status().code(), StatusCode::kIoError);
   const std::string& message = summary.status().message();
-  EXPECT_TRUE(message.starts_with("exporting table exptest_engine.public.t partition ")) << message;
+  EXPECT_TRUE(message.starts_with("exporting table " + database_ + ".public.t partition ")) << message;
   EXPECT_TRUE(message.ends_with("injected write failure")) << message;
   ExpectOnlyCompleteFiles(dir);
 
@@ -124,7 +134,7 @@ TEST_F(ExportEngine, AStoreFailureFailsTheExportNamingTableAndPartition) {
   auto tables = ReadJsonFile(dir + "/fault-1/export_tables_info_fault-1_from_1_to_2.json");
   ASSERT_TRUE(tables.ok()) << tables.status();
   for (const auto& t : (*tables)["perTableStatus"]) {
-    if (t["target"] == "exptest_engine.public.t") {
+    if (t["target"] == database_ + ".public.t") {
       EXPECT_EQ(t["status"], "FAILED");
       EXPECT_EQ(t["failureCause"], message);
     }

@@ -179,10 +179,11 @@ class Service:
     def start(self):
         config = self.write_config()
         process_env = dict(os.environ, SVCTEST_ADMIN_SECRET=ADMIN_SECRET, **MOTO_ENV)
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([env("DBX_SERVE_BIN"), "--config", config], stdout=subprocess.PIPE,
-                                        stderr=log, env=process_env)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([env("DBX_SERVE_BIN"), "--config", config], stdout=subprocess.PIPE,
+                                            stderr=log, env=process_env)
         line = self.process.stdout.readline().decode()
+        self.process.stdout.close()
         if "listening on" not in line:
             self.process.wait(timeout=10)
             raise AssertionError(f"serve did not start (exit {self.process.returncode}): {self.log()}")

@@ -246,7 +246,10 @@ TEST(Statistics, CompareEncodedFollowsTheSortOrder) {
   auto i32 = [](int32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
   EXPECT_LT(CompareEncoded(StatsKind::kInt32, i32(-1), i32(1)), 0);
   EXPECT_GT(CompareEncoded(StatsKind::kUInt32, i32(-1), i32(1)), 0);
-  EXPECT_LT(CompareEncoded(StatsKind::kDecimalFlba, "\xff\x00", "\x00\x01"), 0);
+  using std::string_view;
+  EXPECT_LT(CompareEncoded(StatsKind::kDecimalFlba, string_view("\xff\x00", 2),
+                           string_view("\x00\x01", 2)),
+            0);
   EXPECT_GT(CompareEncoded(StatsKind::kBinary, "\xff", "a"), 0);
   EXPECT_EQ(CompareEncoded(StatsKind::kUtf8, "a", "a"), 0);
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 namespace dbexport::parquet {
@@ -93,8 +94,8 @@ TEST(ValueCheck, Decimal38Limits) {
   EXPECT_TRUE(CheckColumn(f, c, 1, 0).ok());
   uint8_t over[16];
   std::memcpy(over, max, 16);
-  over[15] = 0x00;
-  over[12] = 0x40;  // 0x...4000000000 = 10^38
+  over[11] = 0x40;  // 10^38 = 0x4b3b4ca85a86c47a098a224000000000
+  std::memset(over + 12, 0, 4);
   c.Clear();
   c.AppendFixedBytes(over, 16);
   ExpectError(CheckColumn(f, c, 1, 0),

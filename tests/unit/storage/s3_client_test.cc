@@ -234,6 +234,16 @@ TEST(S3Store, ParseS3Url) {
   EXPECT_EQ(prefix, "");
   EXPECT_EQ(ParseS3Url("s3:///x", &bucket, &prefix),
             InvalidArgument("'s3:///x' names no bucket: expected s3://bucket[/prefix]"));
+
+  StoreOptions generic{"http://127.0.0.1:9000", "eu-west-1", "arn:aws:iam::123456789012:role/r", "key-1"};
+  auto o = S3StoreOptionsForUrl("s3://lake/a/b", generic);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->bucket, "lake");
+  EXPECT_EQ(o->prefix, "a/b");
+  EXPECT_EQ(o->endpoint_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(o->region, "eu-west-1");
+  EXPECT_EQ(o->role_arn, "arn:aws:iam::123456789012:role/r");
+  EXPECT_EQ(o->kms_key_id, "key-1");
 }
 
 // ---- Credentials chain ------------------------------------------------------

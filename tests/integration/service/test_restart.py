@@ -1,0 +1,134 @@
+"""Durability: the task store survives kill -9 and restarts of `serve`. A
+task that was running is finished honestly (FAILED, saying the service
+stopped, its partial output never presented as complete) or, with
+resume = "restart", exported again from a fresh snapshot."""
+
+import os
+import tempfile
+import time
+import unittest
+
+from service_harness import (ACCOUNT, ServiceTestCase, create_key, download, duckdb, ensure_role, get_json,
+                             list_keys, open_uploads, psql, recreate_bucket, recreate_database)
+
+BUCKET = "svctest-restart"
+DB_SMALL = "svctest_restart_small"
+DB_BIG = "svctest_restart_big"
+BIG_ROWS = 2_000_000
+
+
+def arn(cluster):
+    return f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{cluster}"
+
+
+class RestartTest(ServiceTestCase):
+    @classmethod
+    def setUpClass(cls):
+        recreate_database(DB_SMALL)
+        psql(DB_SMALL, "CREATE TABLE s (id int PRIMARY KEY, v text); "
+                       "INSERT INTO s SELECT g, 'v' || g FROM generate_series(1, 100) g;")
+        recreate_bucket(BUCKET)
+        cls.role = ensure_role()
+        cls.key = create_key()
+
+    def setUp(self):
+        super().setUp()
+        recreate_database(DB_BIG)
+        psql(DB_BIG, f"""
+            CREATE TABLE big (id bigint PRIMARY KEY, a int, t text);
+            INSERT INTO big SELECT g, g % 1000, md5(g::text) FROM generate_series(1, {BIG_ROWS}) g;
+            ANALYZE big;
+        """)
+
+    def start_args(self, task_id, cluster, **extra):
+        args = {"ExportTaskIdentifier": task_id, "SourceArn": arn(cluster), "S3BucketName": BUCKET,
+                "IamRoleArn": self.role, "KmsKeyId": self.key}
+        args.update(extra)
+        return args
+
+    def clusters(self):
+        return [("small", DB_SMALL, ""), ("big", DB_BIG, "parallelism = 1")]
+
+    def test_kill9_mid_export_then_restart_fails_the_task(self):
+        first = self.start_service("kill9", self.clusters())
+        rds = first.rds()
+        rds.start_export_task(**self.start_args("before-kill", "small", S3Prefix="k9"))
+        before = first.wait_status("before-kill", "COMPLETE")
+        rds.start_export_task(**self.start_args("victim", "big", S3Prefix="k9"))
+        running = first.wait_for("victim", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] > 0,
+                                 what="IN_PROGRESS with progress")
+        first.kill9()
+
+        second = self.start_service("kill9-again", self.clusters(), state_dir=first.state_dir)
+        tasks = {t["ExportTaskIdentifier"]: t for t in second.rds().describe_export_tasks()["ExportTasks"]}
+        self.assertEqual(set(tasks), {"before-kill", "victim"})
+        self.assertEqual(tasks["before-kill"], before)
+        victim = tasks["victim"]
+        self.assertEqual(victim["Status"], "FAILED")
+        self.assertRegex(victim["FailureCause"],
+                         r"^The export service stopped while the task was IN_PROGRESS \(\d+% done\)\. The files "
+                         rf"written so far were left in s3://{BUCKET}/k9/victim/ and are incomplete\. Start a new "
+                         r"export task\.$")
+        self.assertIn("TaskEndTime", victim)
+        self.assertEqual(victim["SnapshotTime"], running["SnapshotTime"])
+        # The partial output is never presented as complete.
+        keys = list_keys(BUCKET, "k9/victim/")
+        self.assertNotIn("k9/victim/export_info_victim.json", keys)
+        # The service works on after the restart, and the identifier stays taken.
+        rds = second.rds()
+        with self.assertRaises(rds.exceptions.ExportTaskAlreadyExistsFault):
+            rds.start_export_task(**self.start_args("victim", "big"))
+        second.rds().start_export_task(**self.start_args("after-kill", "small", S3Prefix="k9"))
+        self.assertEqual(second.wait_status("after-kill", {"COMPLETE", "FAILED"})["Status"], "COMPLETE")
+        self.assertIn("recovering task victim: IN_PROGRESS -> FAILED", second.log())
+
+    def test_sigterm_mid_export_fails_the_task_and_aborts_its_uploads(self):
+        service = self.start_service("sigterm", self.clusters())
+        service.rds().start_export_task(**self.start_args("stopped", "big", S3Prefix="term"))
+        service.wait_for("stopped", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] > 0,
+                         what="IN_PROGRESS with progress")
+        began = time.time()
+        self.assertEqual(service.stop(), 0)
+        self.assertLess(time.time() - began, 20)
+        self.assertEqual(open_uploads(BUCKET, "term/stopped/"), [])
+        again = self.start_service("sigterm-again", self.clusters(), state_dir=service.state_dir)
+        task = again.task("stopped")
+        self.assertEqual(task["Status"], "FAILED")
+        self.assertRegex(task["FailureCause"], r"^The export service stopped while the task was IN_PROGRESS")
+        # The engine's manifest records the interruption; it never says COMPLETE.
+        info_key = "term/stopped/export_info_stopped.json"
+        if info_key in list_keys(BUCKET, "term/stopped/"):
+            self.assertEqual(get_json(BUCKET, info_key)["status"], "CANCELED")
+
+    def test_kill9_then_resume_restart_exports_again_from_a_fresh_snapshot(self):
+        extra = 'resume = "restart"'
+        first = self.start_service("resume", self.clusters(), extra=extra)
+        first.rds().start_export_task(**self.start_args("resumed", "big", S3Prefix="rs"))
+        # Past the first of the two chunks, so that the interrupted attempt left files behind.
+        first.wait_for("resumed", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] >= 50,
+                       what="half done")
+        first.kill9()
+        left_behind = [k for k in list_keys(BUCKET, "rs/resumed/") if k.endswith(".parquet")]
+        # The data changes while the service is down: the new attempt must see it.
+        psql(DB_BIG, "INSERT INTO big SELECT g, 0, 'late' FROM generate_series(3000001, 3000500) g;")
+
+        second = self.start_service("resume-again", self.clusters(), extra=extra, state_dir=first.state_dir)
+        task = second.wait_status("resumed", {"COMPLETE", "FAILED"}, timeout=300)
+        self.assertEqual(task["Status"], "COMPLETE", task.get("FailureCause"))
+        self.assertIn("recovering task resumed: IN_PROGRESS -> STARTING", second.log())
+        total = BIG_ROWS + 500
+        tables = get_json(BUCKET, "rs/resumed/export_tables_info_resumed_from_1_to_1.json")["perTableStatus"]
+        self.assertEqual(tables[0]["tableStatistics"]["numberOfRows"], total)
+        self.assertEqual(get_json(BUCKET, "rs/resumed/export_info_resumed.json")["status"], "COMPLETE")
+        keys = list_keys(BUCKET, "rs/resumed/")
+        for key in left_behind:
+            self.assertNotIn(key, keys)
+        with tempfile.TemporaryDirectory() as tmp:
+            download(BUCKET, "rs/resumed/", tmp)
+            rows = duckdb([f"SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE t = 'late') "
+                           f"FROM read_parquet('{tmp}/rs/resumed/**/*.parquet')"])
+            self.assertEqual(rows[0]["rows"], [[str(total), str(total), "500"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
