@@ -23,8 +23,8 @@ int TerminalWidth(std::FILE* out) {
 std::string FormatCount(int64_t n) {
   char buf[32];
   if (n < 10000) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  else if (n < 10'000'000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
-  else if (n < 10'000'000'000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n < 1'000'000) std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
+  else if (n < 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
   else std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
   return buf;
 }

@@ -69,7 +69,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_option("--compression", f->compression, "Parquet compression: gzip, snappy, zstd or none")
       ->capture_default_str();
   run->add_option("--compression-level", f->compression_level,
-                  "Codec level (gzip 0-12: 0-3 ISA-L, 4-12 libdeflate; zstd 1-22); -1: the codec's default")
+                  "Codec level (gzip 0-12: 0-3 ISA-L, 4-12 libdeflate; zstd 1-22). -1: gzip ISA-L level 2, "
+                  "else the codec's default")
       ->capture_default_str()
       ->check(CLI::Range(-1, 22));
   run->add_option("--max-file-size", f->max_file_size,
@@ -84,6 +85,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_option("--kms-key-id", f->kms_key_id, "S3 only: KMS key for server-side encryption");
   run->add_option("--s3-endpoint", f->s3_endpoint, "S3 only: endpoint of an S3-compatible store");
   run->add_option("--region", f->region, "S3 only: AWS region");
+  run->footer(
+      "Ctrl-C (or SIGTERM) cancels: open files are discarded, finished ones stay.\n"
+      "Exit codes: 0 exported, 1 the export failed, 2 bad flags or arguments, 130 cancelled.");
   return run;
 }
 
@@ -159,10 +163,12 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
     std::fprintf(stderr, "warning: skipped table %s: %s%s%s\n", s.target.c_str(), s.reason.c_str(),
                  s.detail.empty() ? "" : ": ", s.detail.c_str());
   }
+  char took[32];
+  if (seconds < 60) std::snprintf(took, sizeof took, "%.1f s", seconds);
+  else std::snprintf(took, sizeof took, "%s", FormatDuration(seconds).c_str());
   std::printf("export %s complete: %lld tables, %lld rows, %s of Parquet in %s (snapshot %s)\n%s/%s\n",
               task_id.c_str(), static_cast<long long>(summary->tables_exported),
-              static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(),
-              FormatDuration(seconds).c_str(), summary->snapshot_time.c_str(), (*store)->Describe().c_str(),
+              static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(), took, summary->snapshot_time.c_str(), (*store)->Describe().c_str(),
               exporter::SanitizePathSegment(task_id).c_str());
   return kExitOk;
 }

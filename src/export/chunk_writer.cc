@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include "export/export_internal.h"
@@ -192,7 +193,12 @@ Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableI
   DBX_ASSIGN_OR_RETURN(std::unique_ptr<source::ChunkReader> reader,
                        snapshot->OpenChunk(table, chunk, context.schema, context.stop));
   BatchPipe pipe(*context.schema);
-  std::thread reader_thread(ReadChunk, reader.get(), &pipe, context.progress);
+  std::thread reader_thread;
+  try {
+    reader_thread = std::thread(ReadChunk, reader.get(), &pipe, context.progress);
+  } catch (const std::system_error& e) {
+    return ResourceExhausted(std::string("starting the reader thread: ") + e.what());
+  }
 
   PartFileSequence files(chunk, context);
   Status status;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <system_error>
 #include <thread>
 
 #include "export/export.h"
@@ -230,7 +231,20 @@ void ExportRun::RunWorkers() {
     std::lock_guard<std::mutex> lock(mu_);
     workers_running_ = n;
   }
-  for (int i = 0; i < n; ++i) workers.emplace_back([this] { Worker(); });
+  for (int i = 0; i < n; ++i) {
+    try {
+      workers.emplace_back([this] { Worker(); });
+    } catch (const std::system_error& e) {
+      // Run with the workers that did start; none: the export fails.
+      std::lock_guard<std::mutex> lock(mu_);
+      workers_running_ -= n - i;
+      if (i == 0) {
+        failure_ = ResourceExhausted(std::string("starting export workers: ") + e.what());
+        stop_.store(true);
+      }
+      break;
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   while (workers_running_ > 0) {
     done_cv_.wait_for(lock, kProgressInterval);
@@ -261,6 +275,7 @@ void ExportRun::ExportOne(const Job& job) {
     std::lock_guard<std::mutex> lock(t.mu);
     if (!t.result.start) t.result.start = Clock::now();
   }
+  progress_.ChunkStarted();
   ChunkContext context;
   context.store = store_;
   context.writer_options = &writer_options_;

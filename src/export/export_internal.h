@@ -111,11 +111,13 @@ class ProgressTracker {
   void AddBytesRead(int64_t n) { bytes_read_.fetch_add(n, std::memory_order_relaxed); }
   void AddRows(int64_t n) { rows_.fetch_add(n, std::memory_order_relaxed); }
   void AddBytesWritten(int64_t n) { bytes_written_.fetch_add(n, std::memory_order_relaxed); }
+  void ChunkStarted() { chunks_started_.fetch_add(1, std::memory_order_relaxed); }
   void ChunkDone() { chunks_done_.fetch_add(1, std::memory_order_relaxed); }
   void TableDone() { tables_done_.fetch_add(1, std::memory_order_relaxed); }
 
-  // Percent: bytes read of the estimated bytes (or chunks done of all chunks,
-  // whichever is further), capped at 99 and never decreasing.
+  // Percent: bytes read of the estimated bytes, kept between the share of
+  // chunks done and the share of chunks started (catalog estimates can be
+  // far off), capped at 99 and never decreasing.
   ExportProgress Sample(ExportProgress::Phase phase);
   // The final sample: 100 percent.
   ExportProgress Finished();
@@ -129,6 +131,7 @@ class ProgressTracker {
   int64_t rows_estimated_ = 0;
   int64_t bytes_estimated_ = 0;
   std::atomic<int> tables_done_{0};
+  std::atomic<int64_t> chunks_started_{0};
   std::atomic<int64_t> chunks_done_{0};
   std::atomic<int64_t> rows_{0};
   std::atomic<int64_t> bytes_read_{0};

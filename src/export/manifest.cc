@@ -14,6 +14,14 @@ using json = nlohmann::ordered_json;
 
 // The manifests' "GB" is GiB, as the RDS API's TotalExtractedDataInGB.
 constexpr double kBytesPerGb = 1024.0 * 1024.0 * 1024.0;
+constexpr int kIndent = 2;
+
+// Names come from the source's catalog; a database in a non-UTF-8 encoding
+// can hold bytes that are not UTF-8. They become U+FFFD rather than making
+// the serializer throw.
+std::string Dump(const json& doc, int indent = -1) {
+  return doc.dump(indent, ' ', false, json::error_handler_t::replace);
+}
 
 std::string_view CodecName(parquet::Codec codec) {
   switch (codec) {
@@ -104,13 +112,13 @@ std::string WarningMessageJson(const std::vector<SkippedTable>& skipped_tables,
   json out = {{"skippedTables", std::move(tables)},
               {"skippedObjectives", std::move(objectives)},
               {"general", std::move(general_entries)}};
-  return out.dump();
+  return Dump(out);
 }
 
 std::vector<ManifestFile> TablesInfoFiles(const std::string& task_id, const std::vector<TableResult>& tables) {
   std::vector<ManifestFile> files;
   if (tables.empty()) {
-    files.push_back({TablesInfoKey(task_id, 0, 0), json{{"perTableStatus", json::array()}}.dump(2)});
+    files.push_back({TablesInfoKey(task_id, 0, 0), Dump(json{{"perTableStatus", json::array()}}, kIndent)});
     return files;
   }
   for (size_t first = 0; first < tables.size(); first += kTablesPerManifestFile) {
@@ -118,7 +126,7 @@ std::vector<ManifestFile> TablesInfoFiles(const std::string& task_id, const std:
     json entries = json::array();
     for (size_t i = first; i < last; ++i) entries.push_back(TableEntry(tables[i]));
     files.push_back({TablesInfoKey(task_id, static_cast<int>(first + 1), static_cast<int>(last)),
-                     json{{"perTableStatus", std::move(entries)}}.dump(2)});
+                     Dump(json{{"perTableStatus", std::move(entries)}}, kIndent)});
   }
   return files;
 }
@@ -164,7 +172,7 @@ ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task
   json keys = json::array();
   for (const std::string& k : tables_info_keys) keys.push_back(k.substr(k.rfind('/') + 1));
   info["tablesInfoFiles"] = std::move(keys);
-  return {ExportInfoKey(request.task_id), info.dump(2)};
+  return {ExportInfoKey(request.task_id), Dump(info, kIndent)};
 }
 
 }  // namespace dbexport::exporter

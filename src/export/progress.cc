@@ -27,9 +27,14 @@ ExportProgress ProgressTracker::Sample(ExportProgress::Phase phase) {
   p.bytes_read = bytes_read_.load(std::memory_order_relaxed);
   p.bytes_estimated = bytes_estimated_;
   p.bytes_written = bytes_written_.load(std::memory_order_relaxed);
-  int by_bytes = bytes_estimated_ > 0 ? static_cast<int>(std::min<int64_t>(100, p.bytes_read * 100 / bytes_estimated_)) : 0;
-  int by_chunks = chunks_total_ > 0 ? static_cast<int>(p.chunks_done * 100 / chunks_total_) : 0;
-  last_percent_ = std::max(last_percent_, std::min(99, std::max(by_bytes, by_chunks)));
+  int64_t percent = bytes_estimated_ > 0 ? std::min<int64_t>(100, p.bytes_read * 100 / bytes_estimated_) : 0;
+  if (chunks_total_ > 0) {
+    int64_t started = chunks_started_.load(std::memory_order_relaxed);
+    int64_t low = p.chunks_done * 100 / chunks_total_;
+    int64_t high = bytes_estimated_ > 0 ? std::max(low, started * 100 / chunks_total_) : low;
+    percent = std::clamp(percent, low, high);
+  }
+  last_percent_ = std::max(last_percent_, std::min(99, static_cast<int>(percent)));
   p.percent = last_percent_;
   return p;
 }

@@ -10,6 +10,9 @@
 //   big-endian for DECIMAL and UUID).
 // BYTE_ARRAY values live in `data`, value i = data[offsets[i], offsets[i+1]).
 //
+// `valid` (and `element_valid`) may also be left empty: every value is then
+// present. A 0 in a column the schema declares required is an error.
+//
 // LIST columns: `valid` and `list_offsets` (size num_rows + 1) are per row;
 // the values (fixed or offsets/data) and `element_valid` are per element,
 // elements of row i = [list_offsets[i], list_offsets[i+1]). A NULL row and an

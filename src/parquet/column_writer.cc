@@ -86,13 +86,21 @@ void ColumnWriter::ClearDictionary() {
   if (dict_bytes_) dict_bytes_->Clear();
 }
 
+bool ColumnWriter::PageMayTurnPlain() const {
+  // The chunk's first page decides dictionary or PLAIN when it is flushed.
+  return !page_dictionary_ || locations_.empty();
+}
+
 int64_t ColumnWriter::PageBytes() const {
-  int64_t values = static_cast<int64_t>(plain_.size());
-  if (page_dictionary_) {
+  int64_t values;
+  if (!page_dictionary_) {
+    values = static_cast<int64_t>(plain_.size());
+    if (field_.type == PhysicalType::kBoolean) values /= 8;
+  } else if (locations_.empty()) {
+    values = page_plain_bytes_;
+  } else {
     int bits = std::max(1, BitWidth(DictionarySize()));
     values = static_cast<int64_t>(indices_.size()) * bits / 8;
-  } else if (field_.type == PhysicalType::kBoolean) {
-    values /= 8;
   }
   // Levels mostly collapse into RLE runs; count a bit per entry.
   return values + static_cast<int64_t>(def_levels_.size() + rep_levels_.size()) / 8;
@@ -110,16 +118,24 @@ int64_t ColumnWriter::estimated_file_bytes() const {
 }
 
 int64_t ColumnWriter::RowsWithinPageBytes(const Column& column, int64_t begin, int64_t end) const {
-  // Only PLAIN BYTE_ARRAY pages grow by more than a few bytes a row; cut
-  // them by size so that a page stays near data_page_bytes (at least a row).
-  if (page_dictionary_ || field_.type != PhysicalType::kByteArray) return end;
-  int64_t budget = options_.data_page_bytes - static_cast<int64_t>(plain_.size());
+  // Rows that fit the rest of the page (at least one), in bits so that
+  // booleans and dictionary indices count for what they encode to.
+  int64_t budget_bits = 8 * std::max<int64_t>(0, options_.data_page_bytes - PageBytes());
+  bool plain = PageMayTurnPlain();
+  bool plain_bytes = plain && field_.type == PhysicalType::kByteArray;
+  int64_t value_bits = !plain ? std::max(1, BitWidth(DictionarySize()))
+                       : field_.type == PhysicalType::kBoolean ? 1
+                                                               : 8 * width_;
+  if (!field_.is_list && !plain_bytes) {
+    int64_t rows = budget_bits / value_bits + 1;
+    return begin + std::min(end - begin, rows);
+  }
   const int64_t* off = column.offsets.data();
   for (int64_t r = begin; r < end; ++r) {
     int64_t vb = field_.is_list ? column.list_offsets[r] : r;
     int64_t ve = field_.is_list ? column.list_offsets[r + 1] : r + 1;
-    budget -= off[ve] - off[vb] + 4 * (ve - vb);
-    if (budget <= 0) return r + 1;
+    budget_bits -= plain_bytes ? 8 * (off[ve] - off[vb] + 4 * (ve - vb)) : value_bits * (ve - vb);
+    if (budget_bits <= 0) return r + 1;
   }
   return end;
 }
@@ -175,6 +191,11 @@ int64_t ColumnWriter::AppendRows(const Column& column, int64_t begin, int64_t en
   }
 
   int64_t present = CountPresent(valid, ve - vb);
+  if (page_dictionary_) {
+    page_plain_bytes_ += field_.type == PhysicalType::kByteArray
+                             ? column.offsets[ve] - column.offsets[vb] + 4 * present
+                             : width_ * present;
+  }
   int64_t entries;
   if (field_.is_list) {
     int64_t before = static_cast<int64_t>(def_levels_.size());
@@ -424,7 +445,7 @@ Status ColumnWriter::FlushPage() {
   rep_levels_.clear();
   plain_.clear();
   indices_.clear();
-  page_values_ = page_rows_ = page_non_null_ = 0;
+  page_values_ = page_rows_ = page_non_null_ = page_plain_bytes_ = 0;
   page_dictionary_ = use_dictionary_;
   return Status::OK();
 }

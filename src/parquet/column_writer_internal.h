@@ -76,6 +76,7 @@ class ColumnWriter {
   void AppendListLevels(const Column& column, int64_t begin, int64_t end);
   int64_t RowsWithinPageBytes(const Column& column, int64_t begin, int64_t end) const;
   int64_t PageBytes() const;
+  bool PageMayTurnPlain() const;
   size_t DictionarySize() const;
   const ByteBuffer* DictionaryPlain() const;
   void ClearDictionary();
@@ -108,6 +109,7 @@ class ColumnWriter {
   int64_t page_values_ = 0;    // level entries
   int64_t page_rows_ = 0;
   int64_t page_non_null_ = 0;  // values present
+  int64_t page_plain_bytes_ = 0;  // PLAIN size of a dictionary-coded page's values
   Statistics page_stats_;
 
   // The open chunk.

@@ -93,4 +93,11 @@ std::optional<TimeMs> ParseIso8601(const std::string& text) {
   return (static_cast<TimeMs>(seconds) - offset_minutes * 60) * 1000 + millis;
 }
 
+std::string ExportTask::OutputLocation() const {
+  size_t begin = s3_prefix.find_first_not_of('/');
+  size_t end = s3_prefix.find_last_not_of('/');
+  std::string prefix = begin == std::string::npos ? "" : s3_prefix.substr(begin, end - begin + 1) + "/";
+  return "s3://" + s3_bucket + "/" + prefix + id + "/";
+}
+
 }  // namespace dbexport::service

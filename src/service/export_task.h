@@ -59,6 +59,8 @@ struct ExportTask {
   int64_t bytes_written = 0;  // Parquet bytes written
 
   int64_t total_extracted_gb() const { return extracted_bytes >> 30; }
+  // Where the task writes: s3://<bucket>/<prefix>/<id>/ (no doubled slashes).
+  std::string OutputLocation() const;
 };
 
 }  // namespace dbexport::service

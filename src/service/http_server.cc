@@ -50,15 +50,6 @@ std::string MetricsAction(const FormParams& params) {
   return kKnown.count(it->second) ? it->second : "other";
 }
 
-// The error code of an XML error body, "OK" for a success.
-std::string ResultCode(const ApiResponse& response) {
-  if (response.http_status == 200) return "OK";
-  size_t begin = response.body.find("<Code>");
-  size_t end = response.body.find("</Code>");
-  if (begin == std::string::npos || end == std::string::npos) return "unknown";
-  return response.body.substr(begin + 6, end - begin - 6);
-}
-
 void HandleApi(const httplib::Request& req, httplib::Response& res, const QueryApi* api,
                const RequestAuthenticator* auth, ServiceMetrics* metrics) {
   std::string request_id = NewUuid();
@@ -95,7 +86,7 @@ void HandleApi(const httplib::Request& req, httplib::Response& res, const QueryA
       response = api->Handle(params, request_id);
     }
   }
-  metrics->CountRequest(MetricsAction(params), ResultCode(response));
+  metrics->CountRequest(MetricsAction(params), response.error_code.empty() ? "OK" : response.error_code);
   res.status = response.http_status;
   res.set_content(response.body, "text/xml");
 }

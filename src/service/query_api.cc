@@ -208,7 +208,7 @@ ApiResponse QueryApi::StartExportTask(const FormParams& params, const std::strin
   OpenResponse(&xml, "StartExportTask");
   RenderExportTaskFields(&xml, *task);
   CloseResponse(&xml, "StartExportTask", request_id);
-  return ApiResponse{200, xml.Take()};
+  return ApiResponse{200, xml.Take(), ""};
 }
 
 ApiResponse QueryApi::DescribeExportTasks(const FormParams& params, const std::string& request_id) const {
@@ -287,7 +287,7 @@ ApiResponse QueryApi::DescribeExportTasks(const FormParams& params, const std::s
   xml.Close("ExportTasks");
   if (next_marker) xml.Element("Marker", std::to_string(*next_marker));
   CloseResponse(&xml, "DescribeExportTasks", request_id);
-  return ApiResponse{200, xml.Take()};
+  return ApiResponse{200, xml.Take(), ""};
 }
 
 ApiResponse QueryApi::CancelExportTask(const FormParams& params, const std::string& request_id) const {
@@ -311,7 +311,7 @@ ApiResponse QueryApi::CancelExportTask(const FormParams& params, const std::stri
   OpenResponse(&xml, "CancelExportTask");
   RenderExportTaskFields(&xml, *task);
   CloseResponse(&xml, "CancelExportTask", request_id);
-  return ApiResponse{200, xml.Take()};
+  return ApiResponse{200, xml.Take(), ""};
 }
 
 ApiResponse QueryApi::DescribeDBClusters(const FormParams& params, const std::string& request_id) const {
@@ -363,7 +363,7 @@ ApiResponse QueryApi::DescribeDBClusters(const FormParams& params, const std::st
   xml.Close("DBClusters");
   if (next_marker) xml.Element("Marker", std::to_string(*next_marker));
   CloseResponse(&xml, "DescribeDBClusters", request_id);
-  return ApiResponse{200, xml.Take()};
+  return ApiResponse{200, xml.Take(), ""};
 }
 
 }  // namespace dbexport::service

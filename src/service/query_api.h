@@ -53,7 +53,8 @@ inline constexpr ApiErrorCode kServiceUnavailable{"ServiceUnavailable", 503};
 
 struct ApiResponse {
   int http_status = 200;
-  std::string body;  // text/xml
+  std::string body;        // text/xml
+  std::string error_code;  // the wire code of an error response, empty on success
 };
 
 // Decoded form parameters; a repeated name keeps its last value.

@@ -27,7 +27,7 @@ ApiResponse ErrorResponse(const ApiErrorCode& code, const std::string& message, 
   xml.Close("Error");
   xml.Element("RequestId", request_id);
   xml.Close("ErrorResponse");
-  return ApiResponse{code.http_status, xml.Take()};
+  return ApiResponse{code.http_status, xml.Take(), std::string(code.code)};
 }
 
 void RenderExportTaskFields(XmlWriter* xml, const ExportTask& task) {

@@ -8,9 +8,9 @@ namespace dbexport::service {
 namespace {
 
 std::string StoppedCause(const ExportTask& task) {
-  std::string where = "s3://" + task.s3_bucket + "/" + (task.s3_prefix.empty() ? "" : task.s3_prefix + "/") + task.id + "/";
   return "The export service stopped while the task was " + std::string(TaskStatusName(task.status)) + " (" +
-         std::to_string(task.percent_progress) + "% done). The files written so far were left in " + where +
+         std::to_string(task.percent_progress) + "% done). The files written so far were left in " +
+         task.OutputLocation() +
          " and are incomplete. Start a new export task.";
 }
 

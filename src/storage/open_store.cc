@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "storage/object_store.h"
+#include "storage/s3/s3_store.h"
 
 namespace dbexport {
 
@@ -17,8 +18,7 @@ Result<std::unique_ptr<ObjectStore>> OpenStoreForUrl(const std::string& url,
     if (rest.empty() || rest.front() == '/') {
       return InvalidArgument("destination URL '" + url + "' names no bucket: expected s3://bucket[/prefix]");
     }
-    // S3 store: wired in by src/storage/s3/.
-    return Unimplemented("destination '" + url + "': S3 destinations are not available in this build");
+    return s3::OpenS3StoreForUrl(url, options);
   }
   if (u.starts_with(kFileScheme)) {
     std::string_view path = u.substr(kFileScheme.size());

@@ -201,5 +201,51 @@ TEST(ExportCancel, SigintStopsTheExportLeavingOnlyCompleteFiles) {
   EXPECT_LT((*info)["percentProgress"].get<int>(), 100);
 }
 
+// A chunk that fails on the server (its backend terminated mid-COPY) fails
+// the export with the table and partition in the message; the other worker
+// stops and nothing incomplete is left.
+TEST(ExportFailure, ServerErrorInAChunkFailsTheExport) {
+  const std::string db = "exptest_kill";
+  ASSERT_TRUE(RecreateDatabase(db, "CREATE TABLE big (id bigint PRIMARY KEY, a text, b text);\n"
+                                   "INSERT INTO big SELECT g, md5(g::text), repeat(md5(g::text), 6) "
+                                   "FROM generate_series(1, 1500000) g;\n"
+                                   "ANALYZE;\n")
+                  .ok());
+  std::string out = MakeTempDir("kill");
+  ChildProcess run;
+  ASSERT_TRUE(run.Start({DbexportBinary(), "run", "--source", PostgresUrl(db), "--dest", out, "--task-id", "kill-1",
+                         "--chunk-rows", "150000", "--parallelism", "2", "--progress", "none"})
+                  .ok());
+  bool terminated = false;
+  for (int i = 0; i < 400 && run.Running() && !terminated; ++i) {
+    Result<int64_t> n = PgInt(PostgresUrl(), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                                             "pg_stat_activity WHERE datname = '" + db +
+                                                 "' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid() "
+                                                 "LIMIT 1) t");
+    terminated = n.ok() && *n == 1;
+    if (!terminated) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(terminated) << run.Stderr();
+  EXPECT_EQ(run.Wait(), 1);
+  std::string err = run.Stderr();
+  EXPECT_TRUE(err.starts_with("dbexport: error: export kill-1 failed: exporting table exptest_kill.public.big "
+                              "partition "))
+      << err;
+  // libpq reports the FATAL message or, when the socket closes first, the lost connection.
+  EXPECT_TRUE(err.find("terminating connection due to administrator command") != std::string::npos ||
+              err.find("server closed the connection unexpectedly") != std::string::npos)
+      << err;
+  for (const std::string& f : ListFiles(out)) {
+    EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << "temporary file left behind: " << f;
+    if (!f.ends_with(".parquet")) continue;
+    auto count = DuckDbQuery("SELECT count(*) FROM read_parquet('" + out + "/" + f + "')");
+    EXPECT_TRUE(count.ok()) << f << ": " << count.status();
+  }
+  auto info = ReadJsonFile(out + "/kill-1/export_info_kill-1.json");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ((*info)["status"], "FAILED");
+  EXPECT_EQ("dbexport: error: export kill-1 failed: " + (*info)["failureCause"].get<std::string>() + "\n", err);
+}
+
 }  // namespace
 }  // namespace dbexport::testing

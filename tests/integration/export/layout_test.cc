@@ -316,5 +316,46 @@ TEST(ExportLayout, TablesWithoutPrivilegesAreSkipped) {
             R"({"skippedTables":[{"target":"exptest_perms.public.secret_t","reason":"PERMISSIONS_DO_NOT_EXIST"}],"skippedObjectives":[],"general":[]})");
 }
 
+// The same export to S3 (moto): the objects have the keys the local files
+// have, under the prefix, and read back the same.
+TEST(ExportLayout, S3DestinationHasTheSameLayout) {
+  const std::string db = "exptest_s3dest";
+  ASSERT_TRUE(RecreateDatabase(db, "CREATE TABLE t (id bigint PRIMARY KEY, v text);\n"
+                                   "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5000) g;\n")
+                  .ok());
+  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string bucket = "exptest-s3dest";
+  const std::string aws = "aws --endpoint-url " + S3Endpoint() + " s3 ";
+  RunShell(aws + "rb --force s3://" + bucket + " >/dev/null 2>&1");
+  CommandResult made = RunShell(aws + "mb s3://" + bucket);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+
+  CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db), "--dest", "s3://" + bucket + "/nightly/",
+                                 "--s3-endpoint", S3Endpoint(), "--task-id", "s3-1", "--chunk-rows", "1000",
+                                 "--progress", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\ns3://" + bucket + "/nightly/s3-1\n"), std::string::npos) << r.out;
+  std::string local = MakeTempDir("s3dest");
+  CommandResult copied = RunShell(aws + "cp --recursive --quiet s3://" + bucket + "/nightly " + local);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  std::vector<std::string> files = ListFiles(local);
+  ASSERT_GE(files.size(), 3u);
+  const std::regex data_file("s3-1/exptest_s3dest/public\\.t/[0-9]+/part-00000-[0-9a-f-]{36}-c000\\.gz\\.parquet");
+  for (const std::string& f : files) {
+    if (f.ends_with(".json")) continue;
+    EXPECT_TRUE(std::regex_match(f, data_file)) << f;
+  }
+  Result<int64_t> rows = DuckDbCount(local + "/s3-1/exptest_s3dest/public.t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 5000);
+  auto info = ReadJsonFile(local + "/s3-1/export_info_s3-1.json");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ((*info)["s3Bucket"], bucket);
+  EXPECT_EQ((*info)["s3Prefix"], "nightly");
+  EXPECT_EQ((*info)["totalRows"], 5000);
+}
+
 }  // namespace
 }  // namespace dbexport::testing

@@ -91,6 +91,8 @@ Result<FileLayout> ReadLayout(const std::string& path) {
       int64_t values = 0, uncompressed = 0;
       std::vector<int64_t> data_page_offsets;
       std::vector<int64_t> data_page_sizes;
+      std::vector<int64_t> data_page_values;
+      bool repeated = cm[3].list.size() == 3;  // name.list.element
       while (p < static_cast<size_t>(end)) {
         size_t header_at = p;
         DBX_ASSIGN_OR_RETURN(TValue h, DecodeStruct(d, static_cast<size_t>(end), &p));
@@ -123,6 +125,17 @@ Result<FileLayout> ReadLayout(const std::string& path) {
           }
           data_page_offsets.push_back(static_cast<int64_t>(header_at));
           data_page_sizes.push_back(static_cast<int64_t>(header_size) + body);
+          data_page_values.push_back(dh[1].i);
+          if (repeated && l.codec == 0) {
+            // A page must start a row: its first repetition level is 0. The
+            // section is u32 length, then a run header: RLE (even) with the
+            // value in the next byte, or bit-packed (odd) with the first
+            // value in the low bit of the next byte (bit width 1).
+            EXPECT_OR_FAIL(body >= 6, where, "page too small for levels");
+            const uint8_t* levels = d + p + 4;
+            uint8_t first = (levels[0] & 1) == 0 ? levels[1] : (levels[1] & 1);
+            EXPECT_OR_FAIL(first == 0, where, "a page starts inside a row");
+          }
         }
         p += static_cast<size_t>(body);
       }
@@ -176,6 +189,10 @@ Result<FileLayout> ReadLayout(const std::string& path) {
           int64_t first = locs[k][3].i;
           EXPECT_OR_FAIL(k == 0 ? first == 0 : first > l.page_first_rows.back(), where,
                          "first_row_index not increasing from 0");
+          if (!repeated && k > 0) {  // one level entry per row
+            EXPECT_OR_FAIL(first == l.page_first_rows.back() + data_page_values[k - 1], where,
+                           "first_row_index does not count the rows before it");
+          }
           EXPECT_OR_FAIL(first < rg[3].i, where, "first_row_index past the row group");
           l.page_first_rows.push_back(first);
         }

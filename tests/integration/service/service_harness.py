@@ -75,8 +75,8 @@ def duckdb(statements):
     return out
 
 
-def moto_client(service):
-    return boto3.client(service, endpoint_url=env("DBX_TEST_S3_ENDPOINT"), region_name=REGION,
+def moto_client(service, region=REGION):
+    return boto3.client(service, endpoint_url=env("DBX_TEST_S3_ENDPOINT"), region_name=region,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 

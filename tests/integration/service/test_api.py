@@ -17,7 +17,7 @@ import botocore.credentials
 from botocore.exceptions import ClientError
 
 from service_harness import (ACCOUNT, ADMIN_KEY, ADMIN_SECRET, ServiceTestCase, create_key, ensure_role,
-                             list_keys, psql, recreate_bucket, recreate_database)
+                             list_keys, moto_client, psql, recreate_bucket, recreate_database)
 
 DB = "svctest_api"
 BUCKET = "svctest-api"
@@ -254,6 +254,37 @@ class ApiTest(ServiceTestCase):
         self.assertEqual(len(out["ExportTasks"]), 22)
         code, out, err = self.service.cli("describe-export-tasks", "--source-type", "SNAPSHOT")
         self.assertEqual(out["ExportTasks"], [])
+
+    def test_failed_preflight_ends_the_task_failed_with_the_user_guide_cause(self):
+        # StartExportTask accepts the task (STARTING); S3, STS and KMS answer later.
+        eu = moto_client("s3", region="eu-west-1")
+        try:
+            eu.create_bucket(Bucket="svctest-api-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        except eu.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        disabled = create_key()
+        moto_client("kms").disable_key(KeyId=disabled)
+        rds = self.service.rds()
+        cases = [
+            ("pf-missing", {"S3BucketName": "svctest-api-no-such-bucket"},
+             "The S3 bucket svctest-api-no-such-bucket isn't valid. Either it isn't located in the current AWS "
+             "Region or it doesn't exist. Review your S3 bucket name and retry the export."),
+            ("pf-region", {"S3BucketName": "svctest-api-eu"},
+             "The S3 bucket svctest-api-eu isn't located in the current AWS Region. Review your S3 bucket name and "
+             "retry the export."),
+            ("pf-key", {"KmsKeyId": disabled},
+             "KMS key check failed. Check the credentials on your KMS key and try again."),
+        ]
+        for task_id, overrides, cause in cases:
+            started = rds.start_export_task(**{**self.start_args(task_id), **overrides})
+            self.assertEqual(started["Status"], "STARTING")
+            task = self.service.wait_status(task_id, {"FAILED", "COMPLETE"})
+            self.assertEqual(task["Status"], "FAILED")
+            self.assertEqual(task["FailureCause"], cause)
+            self.assertEqual(task["PercentProgress"], 0)
+            self.assertNotIn("SnapshotTime", task)
+            self.assertIn("TaskEndTime", task)
+        self.assertEqual(list_keys(BUCKET, "pf-key/"), [])
 
     def test_describe_db_clusters(self):
         clusters = self.service.rds().describe_db_clusters()["DBClusters"]

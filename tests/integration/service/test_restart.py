@@ -8,7 +8,7 @@ import tempfile
 import time
 import unittest
 
-from service_harness import (ACCOUNT, ServiceTestCase, create_key, download, duckdb, ensure_role, get_json,
+from service_harness import (ACCOUNT, Service, ServiceTestCase, create_key, download, duckdb, ensure_role, get_json,
                              list_keys, open_uploads, psql, recreate_bucket, recreate_database)
 
 BUCKET = "svctest-restart"
@@ -31,8 +31,9 @@ class RestartTest(ServiceTestCase):
         cls.role = ensure_role()
         cls.key = create_key()
 
-    def setUp(self):
-        super().setUp()
+    @staticmethod
+    def load_big():
+        """A fresh 2-million-row table: several seconds of export at parallelism 1."""
         recreate_database(DB_BIG)
         psql(DB_BIG, f"""
             CREATE TABLE big (id bigint PRIMARY KEY, a int, t text);
@@ -49,7 +50,28 @@ class RestartTest(ServiceTestCase):
     def clusters(self):
         return [("small", DB_SMALL, ""), ("big", DB_BIG, "parallelism = 1")]
 
+    def test_a_second_service_on_the_same_state_dir_is_refused(self):
+        first = self.start_service("lock", self.clusters())
+        second = Service("lock-second", self.clusters(), state_dir=first.state_dir)
+        with self.assertRaises(AssertionError):
+            second.start()
+        self.assertEqual(second.process.returncode, 1)
+        self.assertIn(f"dbexport serve: state directory {first.state_dir} is in use by another dbexport serve "
+                      f"process (lock file {first.state_dir}/dbexport.lock)", second.log())
+
+    def test_a_bad_configuration_is_refused_at_start(self):
+        bad = Service("badconfig", [("shop", DB_SMALL, "paralelism = 3")])
+        with self.assertRaises(AssertionError):
+            bad.start()
+        self.assertEqual(bad.process.returncode, 2)
+        config = os.path.join(bad.dir, "dbexport.toml")
+        self.assertRegex(bad.log(), rf"ERROR dbexport serve: {config}:\d+:1: unknown key 'paralelism' in "
+                                    r"\[\[clusters\]\] \(allowed: name, parallelism, password_env, source, "
+                                    r"type_mapping\)")
+        self.assertNotIn("admin-secret", bad.log())
+
     def test_kill9_mid_export_then_restart_fails_the_task(self):
+        self.load_big()
         first = self.start_service("kill9", self.clusters())
         rds = first.rds()
         rds.start_export_task(**self.start_args("before-kill", "small", S3Prefix="k9"))
@@ -83,6 +105,7 @@ class RestartTest(ServiceTestCase):
         self.assertIn("recovering task victim: IN_PROGRESS -> FAILED", second.log())
 
     def test_sigterm_mid_export_fails_the_task_and_aborts_its_uploads(self):
+        self.load_big()
         service = self.start_service("sigterm", self.clusters())
         service.rds().start_export_task(**self.start_args("stopped", "big", S3Prefix="term"))
         service.wait_for("stopped", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] > 0,
@@ -101,6 +124,7 @@ class RestartTest(ServiceTestCase):
             self.assertEqual(get_json(BUCKET, info_key)["status"], "CANCELED")
 
     def test_kill9_then_resume_restart_exports_again_from_a_fresh_snapshot(self):
+        self.load_big()
         extra = 'resume = "restart"'
         first = self.start_service("resume", self.clusters(), extra=extra)
         first.rds().start_export_task(**self.start_args("resumed", "big", S3Prefix="rs"))

@@ -61,7 +61,7 @@ TEST(ProgressLine, ShowsCountsRateAndEta) {
   p.bytes_estimated = 200ll << 20;
   p.bytes_written = 30ll << 20;
   EXPECT_EQ(ProgressDisplay::FormatLine(p, 10.0, true, 0),
-            "[##########..........]  50%  tables 3/10  chunks 12/40  rows 1234.6K  read 100.0 MB  written 30.0 MB  "
+            "[##########..........]  50%  tables 3/10  chunks 12/40  rows 1.23M  read 100.0 MB  written 30.0 MB  "
             "10.0 MB/s  ETA 0:10");
   EXPECT_EQ(ProgressDisplay::FormatLine(p, 10.0, true, 30).size(), 29u);
   p.phase = exporter::ExportProgress::Phase::kStarting;
@@ -73,6 +73,7 @@ TEST(ProgressLine, HumanUnits) {
   EXPECT_EQ(FormatBytes(1536), "1.5 KB");
   EXPECT_EQ(FormatBytes(3ll << 30), "3.0 GB");
   EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(123456), "123.5K");
   EXPECT_EQ(FormatCount(12'345'678), "12.35M");
   EXPECT_EQ(FormatDuration(3725), "1:02:05");
   EXPECT_EQ(FormatDuration(65), "1:05");

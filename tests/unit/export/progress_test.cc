@@ -11,6 +11,7 @@ TEST(Progress, PercentFollowsBytesReadAndStopsAt99) {
   ProgressTracker t;
   t.Plan(2, 4, 1000, 1000);
   EXPECT_EQ(t.Sample(Phase::kInProgress).percent, 0);
+  for (int i = 0; i < 4; ++i) t.ChunkStarted();
   t.AddBytesRead(250);
   EXPECT_EQ(t.Sample(Phase::kInProgress).percent, 25);
   t.AddBytesRead(2000);  // the catalog estimate was low
@@ -20,9 +21,28 @@ TEST(Progress, PercentFollowsBytesReadAndStopsAt99) {
   EXPECT_EQ(t.Finished().percent, 100);
 }
 
+TEST(Progress, ChunksBoundAWrongEstimate) {
+  ProgressTracker too_low;  // the bytes read pass the estimate early
+  too_low.Plan(1, 10, 0, 1000);
+  too_low.ChunkStarted();
+  too_low.ChunkStarted();
+  too_low.AddBytesRead(900);
+  EXPECT_EQ(too_low.Sample(Phase::kInProgress).percent, 20);  // at most the chunks started
+
+  ProgressTracker too_high;
+  too_high.Plan(1, 10, 0, 1'000'000);
+  for (int i = 0; i < 6; ++i) {
+    too_high.ChunkStarted();
+    too_high.ChunkDone();
+  }
+  too_high.AddBytesRead(100);
+  EXPECT_EQ(too_high.Sample(Phase::kInProgress).percent, 60);  // at least the chunks done
+}
+
 TEST(Progress, ChunksDoneCountWhenTheEstimateIsMissing) {
   ProgressTracker t;
   t.Plan(1, 4, 0, 0);
+  t.ChunkStarted();
   t.ChunkDone();
   EXPECT_EQ(t.Sample(Phase::kInProgress).percent, 25);
   t.ChunkDone();

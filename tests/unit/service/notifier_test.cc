@@ -94,7 +94,7 @@ TaskEvent Event(const std::string& id, TaskStatus from, TaskStatus to, bool crea
   return e;
 }
 
-TEST(WebhookNotifier, EventJsonShape) {
+TEST(ServiceWebhookNotifier, EventJsonShape) {
   TaskEvent e = Event("t1", TaskStatus::kInProgress, TaskStatus::kFailed);
   e.failure_cause = "boom";
   e.percent_progress = 42;
@@ -109,7 +109,7 @@ TEST(WebhookNotifier, EventJsonShape) {
   EXPECT_EQ(doc["newStatus"], "STARTING");
 }
 
-TEST(WebhookNotifier, DeliversInOrder) {
+TEST(ServiceWebhookNotifier, DeliversInOrder) {
   Receiver receiver(0, 0);
   auto notifier = WebhookNotifier::Make(receiver.url(), FastOptions());
   ASSERT_TRUE(notifier.ok()) << notifier.status();
@@ -125,7 +125,7 @@ TEST(WebhookNotifier, DeliversInOrder) {
   EXPECT_EQ(nlohmann::json::parse(bodies[2])["eventId"], receiver.event_ids()[2]);
 }
 
-TEST(WebhookNotifier, RetriesServerErrorsWithTheSameEventId) {
+TEST(ServiceWebhookNotifier, RetriesServerErrorsWithTheSameEventId) {
   Receiver receiver(3, 503);
   auto notifier = WebhookNotifier::Make(receiver.url(), FastOptions());
   ASSERT_TRUE(notifier.ok());
@@ -139,7 +139,7 @@ TEST(WebhookNotifier, RetriesServerErrorsWithTheSameEventId) {
   EXPECT_EQ(nlohmann::json::parse(bodies[1])["newStatus"], "COMPLETE");
 }
 
-TEST(WebhookNotifier, RetriesWhenTheReceiverIsDown) {
+TEST(ServiceWebhookNotifier, RetriesWhenTheReceiverIsDown) {
   // Reserve a port, deliver while nothing listens, then start the receiver there.
   int port = FreePort();
   NotifierOptions options = FastOptions();
@@ -166,7 +166,7 @@ TEST(WebhookNotifier, RetriesWhenTheReceiverIsDown) {
   EXPECT_EQ(nlohmann::json::parse(bodies[0])["newStatus"], "FAILED");
 }
 
-TEST(WebhookNotifier, DropsEventsTheReceiverRefuses) {
+TEST(ServiceWebhookNotifier, DropsEventsTheReceiverRefuses) {
   Receiver receiver(1, 400);
   auto notifier = WebhookNotifier::Make(receiver.url(), FastOptions());
   ASSERT_TRUE(notifier.ok());
@@ -178,7 +178,7 @@ TEST(WebhookNotifier, DropsEventsTheReceiverRefuses) {
   EXPECT_EQ(nlohmann::json::parse(receiver.bodies()[0])["newStatus"], "COMPLETE");
 }
 
-TEST(WebhookNotifier, RefusesANonHttpUrl) {
+TEST(ServiceWebhookNotifier, RefusesANonHttpUrl) {
   auto notifier = WebhookNotifier::Make("ftp://example.com/x");
   EXPECT_EQ(notifier.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(notifier.status().message(), "webhook_url ftp://example.com/x is not an http:// or https:// URL");

@@ -23,7 +23,7 @@ std::string Error(const std::string& code, const std::string& message, const std
          "</Code><Message>" + message + "</Message></Error><RequestId>req-1</RequestId></ErrorResponse>";
 }
 
-class QueryApiTest : public ::testing::Test {
+class ServiceQueryApi : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* name : {"shop", "billing", "c3", "c4", "c5", "c6"}) {
@@ -81,7 +81,7 @@ class QueryApiTest : public ::testing::Test {
   std::unique_ptr<QueryApi> api_;
 };
 
-TEST(QueryApiForm, ParsesFormBodies) {
+TEST(ServiceQueryApiForm, ParsesFormBodies) {
   auto params = ParseFormBody("Action=StartExportTask&S3Prefix=a%2Fb+c&ExportOnly.member.1=db&Empty=&Flag");
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_EQ(params->at("Action"), "StartExportTask");
@@ -95,7 +95,7 @@ TEST(QueryApiForm, ParsesFormBodies) {
   EXPECT_EQ(ParseFormBody("a=%zz").status().message(), "malformed percent escape '%zz'");
 }
 
-TEST_F(QueryApiTest, StartExportTaskReturnsTheTask) {
+TEST_F(ServiceQueryApi, StartExportTaskReturnsTheTask) {
   FormParams params = StartParams("my-export");
   params["S3Prefix"] = "daily/<x>";
   params["ExportOnly.member.2"] = "shop.public.orders";
@@ -119,7 +119,7 @@ TEST_F(QueryApiTest, StartExportTaskReturnsTheTask) {
   FinishAll();
 }
 
-TEST_F(QueryApiTest, StartExportTaskErrors) {
+TEST_F(ServiceQueryApi, StartExportTaskErrors) {
   ExpectError({{"Action", "StartExportTask"}}, 400, "MissingParameter",
               "The request must contain the parameter ExportTaskIdentifier");
   FormParams p = StartParams("x");
@@ -187,7 +187,7 @@ TEST_F(QueryApiTest, StartExportTaskErrors) {
   EXPECT_TRUE(manager_->List().empty());
 }
 
-TEST_F(QueryApiTest, AcceptsEveryKmsKeyForm) {
+TEST_F(ServiceQueryApi, AcceptsEveryKmsKeyForm) {
   const char* keys[] = {"1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab",
                         "alias/export-key", "arn:aws:kms:us-east-1:123456789012:alias/export-key",
                         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"};
@@ -202,7 +202,7 @@ TEST_F(QueryApiTest, AcceptsEveryKmsKeyForm) {
   FinishAll();
 }
 
-TEST_F(QueryApiTest, StateErrorsOfStart) {
+TEST_F(ServiceQueryApi, StateErrorsOfStart) {
   ASSERT_EQ(Call(StartParams("first")).http_status, 200);
   ExpectError(StartParams("first"), 400, "ExportTaskAlreadyExists", "The export task with the ID first already exists.");
   ExpectError(StartParams("second"), 400, "InvalidExportSourceState",
@@ -217,7 +217,7 @@ TEST_F(QueryApiTest, StateErrorsOfStart) {
   FinishAll();
 }
 
-TEST_F(QueryApiTest, CancelExportTask) {
+TEST_F(ServiceQueryApi, CancelExportTask) {
   ASSERT_EQ(Call(StartParams("t1")).http_status, 200);
   ApiResponse r = Call({{"Action", "CancelExportTask"}, {"ExportTaskIdentifier", "t1"}});
   ASSERT_EQ(r.http_status, 200) << r.body;
@@ -240,7 +240,7 @@ TEST_F(QueryApiTest, CancelExportTask) {
               "The request must contain the parameter ExportTaskIdentifier");
 }
 
-TEST_F(QueryApiTest, DescribeExportTasksPaginatesAndFilters) {
+TEST_F(ServiceQueryApi, DescribeExportTasksPaginatesAndFilters) {
   runner_.auto_complete = true;
   for (int i = 0; i < 45; ++i) {
     FormParams p = StartParams("t" + std::to_string(i));
@@ -295,7 +295,7 @@ TEST_F(QueryApiTest, DescribeExportTasksPaginatesAndFilters) {
   EXPECT_EQ(count(Call({{"Action", "DescribeExportTasks"}, {"SourceType", "CLUSTER"}}).body), 45u);
 }
 
-TEST_F(QueryApiTest, DescribeExportTasksErrors) {
+TEST_F(ServiceQueryApi, DescribeExportTasksErrors) {
   ExpectError({{"Action", "DescribeExportTasks"}, {"MaxRecords", "19"}}, 400, "InvalidParameterValue",
               "Invalid value 19 for MaxRecords. Must be between 20 and 100");
   ExpectError({{"Action", "DescribeExportTasks"}, {"MaxRecords", "101"}}, 400, "InvalidParameterValue",
@@ -319,7 +319,7 @@ TEST_F(QueryApiTest, DescribeExportTasksErrors) {
               "Invalid value 'cluster' for SourceType. Valid values: SNAPSHOT, CLUSTER.");
 }
 
-TEST_F(QueryApiTest, RendersEveryFieldOfAFinishedTask) {
+TEST_F(ServiceQueryApi, RendersEveryFieldOfAFinishedTask) {
   ASSERT_EQ(Call(StartParams("full")).http_status, 200);
   runner_.AllowSnapshot("full");
   exporter::ExportSummary summary;
@@ -346,7 +346,7 @@ TEST_F(QueryApiTest, RendersEveryFieldOfAFinishedTask) {
                 "</DescribeExportTasksResponse>");
 }
 
-TEST_F(QueryApiTest, DescribeDBClusters) {
+TEST_F(ServiceQueryApi, DescribeDBClusters) {
   ApiResponse r = Call({{"Action", "DescribeDBClusters"}, {"DBClusterIdentifier", "shop"}});
   ASSERT_EQ(r.http_status, 200);
   EXPECT_EQ(r.body, std::string("<DescribeDBClustersResponse xmlns=\"") + kNs +
@@ -369,7 +369,7 @@ TEST_F(QueryApiTest, DescribeDBClusters) {
               "DBCluster ghost not found.");
 }
 
-TEST_F(QueryApiTest, ActionErrors) {
+TEST_F(ServiceQueryApi, ActionErrors) {
   ApiResponse r = api_->Handle({}, "req-1");
   EXPECT_EQ(r.http_status, 400);
   EXPECT_EQ(r.body, Error("MissingAction", "The request must contain the parameter Action"));
@@ -380,7 +380,7 @@ TEST_F(QueryApiTest, ActionErrors) {
   EXPECT_EQ(r.body, Error("InvalidAction", "Could not find operation DescribeExportTasks for version 2013-01-10"));
 }
 
-TEST(QueryApiErrors, ServerErrorsAreReceiverFaults) {
+TEST(ServiceQueryApiErrors, ServerErrorsAreReceiverFaults) {
   ApiResponse r = ErrorResponse(api_error::kInternalFailure, "boom", "req-1");
   EXPECT_EQ(r.http_status, 500);
   EXPECT_EQ(r.body, Error("InternalFailure", "boom", "Receiver"));

@@ -12,7 +12,7 @@ constexpr char kBody[] = "Action=DescribeExportTasks&Version=2014-10-31";
 constexpr TimeMs kSignedAt = 1440938160000;
 constexpr char kAmzDate[] = "20150830T123600Z";
 
-class RequestAuthTest : public ::testing::Test {
+class ServiceRequestAuth : public ::testing::Test {
  protected:
   void SetUp() override {
     config_.region = "us-east-1";
@@ -73,7 +73,7 @@ constexpr char kMismatch[] =
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access "
     "Key and signing method. Consult the service documentation for details.";
 
-TEST_F(RequestAuthTest, AcceptsACorrectSignature) {
+TEST_F(ServiceRequestAuth, AcceptsACorrectSignature) {
   Result<std::string> caller = Verify(Signed());
   ASSERT_TRUE(caller.ok()) << caller.status();
   EXPECT_EQ(*caller, "AKIAEXPORTADMIN");
@@ -82,11 +82,11 @@ TEST_F(RequestAuthTest, AcceptsACorrectSignature) {
   EXPECT_TRUE(Verify(Signed(), kSignedAt - kMaxClockSkewMs).ok());
 }
 
-TEST_F(RequestAuthTest, RefusesAWrongSecret) {
+TEST_F(ServiceRequestAuth, RefusesAWrongSecret) {
   ExpectRefused(Verify(Signed("wrong-secret")), StatusCode::kPermissionDenied, "SignatureDoesNotMatch", kMismatch);
 }
 
-TEST_F(RequestAuthTest, RefusesATamperedBodyOrHeader) {
+TEST_F(ServiceRequestAuth, RefusesATamperedBodyOrHeader) {
   IncomingRequest r = Signed();
   r.body = "Action=CancelExportTask&ExportTaskIdentifier=x&Version=2014-10-31";
   ExpectRefused(Verify(r), StatusCode::kPermissionDenied, "SignatureDoesNotMatch", kMismatch);
@@ -98,14 +98,14 @@ TEST_F(RequestAuthTest, RefusesATamperedBodyOrHeader) {
   ExpectRefused(Verify(r), StatusCode::kPermissionDenied, "SignatureDoesNotMatch", kMismatch);
 }
 
-TEST_F(RequestAuthTest, RefusesAnUnsignedRequest) {
+TEST_F(ServiceRequestAuth, RefusesAnUnsignedRequest) {
   IncomingRequest r = Signed();
   RemoveHeader(&r, "Authorization");
   ExpectRefused(Verify(r), StatusCode::kUnauthenticated, "MissingAuthenticationToken",
                 "Request is missing Authentication Token");
 }
 
-TEST_F(RequestAuthTest, RefusesAnUnknownKey) {
+TEST_F(ServiceRequestAuth, RefusesAnUnknownKey) {
   ExpectRefused(Verify(Signed("admin-secret", "us-east-1", "rds", "AKIAUNKNOWN")), StatusCode::kNotFound,
                 "InvalidClientTokenId", "The security token included in the request is invalid.");
   IncomingRequest r = Signed();
@@ -114,7 +114,7 @@ TEST_F(RequestAuthTest, RefusesAnUnknownKey) {
                 "The security token included in the request is invalid.");
 }
 
-TEST_F(RequestAuthTest, RefusesStaleAndFutureRequests) {
+TEST_F(ServiceRequestAuth, RefusesStaleAndFutureRequests) {
   ExpectRefused(Verify(Signed(), kSignedAt + kMaxClockSkewMs + 1000), StatusCode::kPermissionDenied,
                 "SignatureDoesNotMatch",
                 "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z (20150830T125101Z - 15 "
@@ -125,7 +125,7 @@ TEST_F(RequestAuthTest, RefusesStaleAndFutureRequests) {
                 "15 min.)");
 }
 
-TEST_F(RequestAuthTest, RefusesIncompleteSignatures) {
+TEST_F(ServiceRequestAuth, RefusesIncompleteSignatures) {
   IncomingRequest r = Signed();
   SetHeader(&r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIAEXPORTADMIN/20150830/us-east-1/rds/aws4_request");
   Result<std::string> result = Verify(r);
@@ -144,7 +144,7 @@ TEST_F(RequestAuthTest, RefusesIncompleteSignatures) {
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
 }
 
-TEST_F(RequestAuthTest, RefusesAWrongScope) {
+TEST_F(ServiceRequestAuth, RefusesAWrongScope) {
   ExpectRefused(Verify(Signed("admin-secret", "eu-west-1")), StatusCode::kPermissionDenied, "SignatureDoesNotMatch",
                 "Credential should be scoped to a valid region. This service runs in us-east-1, not 'eu-west-1'.");
   ExpectRefused(Verify(Signed("admin-secret", "us-east-1", "s3")), StatusCode::kPermissionDenied,

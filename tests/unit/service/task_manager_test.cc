@@ -37,7 +37,7 @@ StartRequest Request(const std::string& id, const std::string& cluster = "shop")
   return r;
 }
 
-class TaskManagerTest : public ::testing::Test {
+class ServiceTaskManager : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = dbexport::testing::MakeTempDir("task_manager");
@@ -107,7 +107,7 @@ class TaskManagerTest : public ::testing::Test {
   std::vector<TaskEvent> events_;
 };
 
-TEST_F(TaskManagerTest, StartIsDurableAndStarting) {
+TEST_F(ServiceTaskManager, StartIsDurableAndStarting) {
   auto task = manager_->Start(Request("t1"));
   ASSERT_TRUE(task.ok()) << task.status();
   EXPECT_EQ(task->status, TaskStatus::kStarting);
@@ -121,7 +121,7 @@ TEST_F(TaskManagerTest, StartIsDurableAndStarting) {
   WaitForStatus("t1", TaskStatus::kComplete);
 }
 
-TEST_F(TaskManagerTest, RunsThroughEveryStateToComplete) {
+TEST_F(ServiceTaskManager, RunsThroughEveryStateToComplete) {
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   ASSERT_TRUE(runner_.WaitStarted("t1").has_value());
   EXPECT_EQ(manager_->Get("t1")->status, TaskStatus::kStarting);
@@ -153,7 +153,7 @@ TEST_F(TaskManagerTest, RunsThroughEveryStateToComplete) {
             (std::vector<std::string>{"created:STARTING", "STARTING->IN_PROGRESS", "IN_PROGRESS->COMPLETE"}));
 }
 
-TEST_F(TaskManagerTest, FailureCauseComesFromTheRunner) {
+TEST_F(ServiceTaskManager, FailureCauseComesFromTheRunner) {
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   runner_.Complete("t1", Status(StatusCode::kNotFound, "The S3 bucket nope isn't valid. Either it isn't located in "
                                                        "the current AWS Region or it doesn't exist. Review your S3 "
@@ -165,7 +165,7 @@ TEST_F(TaskManagerTest, FailureCauseComesFromTheRunner) {
   EXPECT_EQ(Stored("t1").failure_cause, failed.failure_cause);
 }
 
-TEST_F(TaskManagerTest, CancelStopsTheWorkerAndEndsCanceled) {
+TEST_F(ServiceTaskManager, CancelStopsTheWorkerAndEndsCanceled) {
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   runner_.AllowSnapshot("t1");
   WaitForStatus("t1", TaskStatus::kInProgress);
@@ -181,7 +181,7 @@ TEST_F(TaskManagerTest, CancelStopsTheWorkerAndEndsCanceled) {
                                                          "IN_PROGRESS->CANCELING", "CANCELING->CANCELED"}));
 }
 
-TEST_F(TaskManagerTest, CancelErrors) {
+TEST_F(ServiceTaskManager, CancelErrors) {
   auto missing = manager_->Cancel("nope");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(missing.status().message(), "Cannot find export task with ID nope.");
@@ -195,7 +195,7 @@ TEST_F(TaskManagerTest, CancelErrors) {
             "canceled.");
 }
 
-TEST_F(TaskManagerTest, IdentifiersAreNeverReused) {
+TEST_F(ServiceTaskManager, IdentifiersAreNeverReused) {
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   runner_.Complete("t1", exporter::ExportSummary{});
   WaitForStatus("t1", TaskStatus::kComplete);
@@ -204,7 +204,7 @@ TEST_F(TaskManagerTest, IdentifiersAreNeverReused) {
   EXPECT_EQ(again.status().message(), "The export task with the ID t1 already exists.");
 }
 
-TEST_F(TaskManagerTest, OneActiveTaskPerCluster) {
+TEST_F(ServiceTaskManager, OneActiveTaskPerCluster) {
   ASSERT_TRUE(manager_->Start(Request("t1", "shop")).ok());
   auto busy = manager_->Start(Request("t2", "shop"));
   EXPECT_EQ(busy.status().code(), StatusCode::kFailedPrecondition);
@@ -217,7 +217,7 @@ TEST_F(TaskManagerTest, OneActiveTaskPerCluster) {
   EXPECT_TRUE(manager_->Start(Request("t2", "shop")).ok());
 }
 
-TEST_F(TaskManagerTest, AtMostFiveActiveTasks) {
+TEST_F(ServiceTaskManager, AtMostFiveActiveTasks) {
   const char* clusters[] = {"shop", "billing", "c3", "c4", "c5"};
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(manager_->Start(Request("t" + std::to_string(i), clusters[i])).ok());
   auto sixth = manager_->Start(Request("t5", "c6"));
@@ -231,13 +231,13 @@ TEST_F(TaskManagerTest, AtMostFiveActiveTasks) {
   EXPECT_TRUE(manager_->Start(Request("t5", "c6")).ok());
 }
 
-TEST_F(TaskManagerTest, UnknownClusterIsNotFound) {
+TEST_F(ServiceTaskManager, UnknownClusterIsNotFound) {
   auto task = manager_->Start(Request("t1", "ghost"));
   EXPECT_EQ(task.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(task.status().message(), "DBCluster ghost not found.");
 }
 
-TEST_F(TaskManagerTest, ListIsInCreationOrder) {
+TEST_F(ServiceTaskManager, ListIsInCreationOrder) {
   runner_.auto_complete = true;
   for (int i = 0; i < 25; ++i) {
     std::string id = "t" + std::to_string(i);
@@ -252,7 +252,7 @@ TEST_F(TaskManagerTest, ListIsInCreationOrder) {
   }
 }
 
-TEST_F(TaskManagerTest, ARestartFailsTasksTheCrashLeftRunning) {
+TEST_F(ServiceTaskManager, ARestartFailsTasksTheCrashLeftRunning) {
   // What a kill -9 leaves behind: rows still STARTING / IN_PROGRESS / CANCELING.
   ExportTask t;
   t.cluster = "shop";
@@ -289,7 +289,7 @@ TEST_F(TaskManagerTest, ARestartFailsTasksTheCrashLeftRunning) {
   EXPECT_EQ(Transitions("crash3"), (std::vector<std::string>{}));
 }
 
-TEST_F(TaskManagerTest, ARestartRerunsTasksUnderResumeRestart) {
+TEST_F(ServiceTaskManager, ARestartRerunsTasksUnderResumeRestart) {
   ExportTask t;
   t.seq = 1;
   t.id = "again";
@@ -317,7 +317,7 @@ TEST_F(TaskManagerTest, ARestartRerunsTasksUnderResumeRestart) {
   EXPECT_EQ(Stored("again").attempt, 2);
 }
 
-TEST_F(TaskManagerTest, ShutdownFailsRunningTasks) {
+TEST_F(ServiceTaskManager, ShutdownFailsRunningTasks) {
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   runner_.AllowSnapshot("t1");
   WaitForStatus("t1", TaskStatus::kInProgress);
@@ -331,7 +331,7 @@ TEST_F(TaskManagerTest, ShutdownFailsRunningTasks) {
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
 }
 
-TEST_F(TaskManagerTest, ShutdownLeavesRunningTasksToRestartUnderResumeRestart) {
+TEST_F(ServiceTaskManager, ShutdownLeavesRunningTasksToRestartUnderResumeRestart) {
   Open(ResumePolicy::kRestart);
   ASSERT_TRUE(manager_->Start(Request("t1")).ok());
   runner_.AllowSnapshot("t1");
@@ -340,7 +340,7 @@ TEST_F(TaskManagerTest, ShutdownLeavesRunningTasksToRestartUnderResumeRestart) {
   EXPECT_EQ(Stored("t1").status, TaskStatus::kInProgress);
 }
 
-TEST_F(TaskManagerTest, PercentProgressIsMonotone) {
+TEST_F(ServiceTaskManager, PercentProgressIsMonotone) {
   class BackwardsRunner : public ExportRunner {
    public:
     Result<exporter::ExportSummary> Run(const ExportTask&, const ClusterConfig&,

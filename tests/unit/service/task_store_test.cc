@@ -24,7 +24,7 @@ ExportTask SampleTask(int64_t seq, const std::string& id) {
   return t;
 }
 
-TEST(TaskStore, RoundTripsEveryField) {
+TEST(ServiceTaskStore, RoundTripsEveryField) {
   std::string dir = testing::MakeTempDir("task_store_roundtrip") + "/state";
   ExportTask t = SampleTask(1, "export-1");
   t.status = TaskStatus::kFailed;
@@ -72,7 +72,7 @@ TEST(TaskStore, RoundTripsEveryField) {
   EXPECT_EQ(r.attempt, 3);
 }
 
-TEST(TaskStore, UnsetTimesStayUnset) {
+TEST(ServiceTaskStore, UnsetTimesStayUnset) {
   std::string dir = testing::MakeTempDir("task_store_null_times");
   auto store = TaskStore::Open(dir);
   ASSERT_TRUE(store.ok());
@@ -86,7 +86,7 @@ TEST(TaskStore, UnsetTimesStayUnset) {
   EXPECT_FALSE((*tasks)[0].task_end_time.has_value());
 }
 
-TEST(TaskStore, UpdateOverwritesAndKeepsOrder) {
+TEST(ServiceTaskStore, UpdateOverwritesAndKeepsOrder) {
   std::string dir = testing::MakeTempDir("task_store_update");
   auto store = TaskStore::Open(dir);
   ASSERT_TRUE(store.ok());
@@ -105,7 +105,7 @@ TEST(TaskStore, UpdateOverwritesAndKeepsOrder) {
   EXPECT_EQ((*tasks)[2].id, "t3");
 }
 
-TEST(TaskStore, InsertOfAnExistingIdIsAlreadyExists) {
+TEST(ServiceTaskStore, InsertOfAnExistingIdIsAlreadyExists) {
   std::string dir = testing::MakeTempDir("task_store_dup");
   auto store = TaskStore::Open(dir);
   ASSERT_TRUE(store.ok());
@@ -115,7 +115,7 @@ TEST(TaskStore, InsertOfAnExistingIdIsAlreadyExists) {
   EXPECT_EQ(s.message(), "task store " + dir + "/tasks.db: task dup already exists");
 }
 
-TEST(TaskStore, UpdateOfAnUnknownTaskIsNotFound) {
+TEST(ServiceTaskStore, UpdateOfAnUnknownTaskIsNotFound) {
   std::string dir = testing::MakeTempDir("task_store_unknown");
   auto store = TaskStore::Open(dir);
   ASSERT_TRUE(store.ok());
@@ -124,7 +124,7 @@ TEST(TaskStore, UpdateOfAnUnknownTaskIsNotFound) {
   EXPECT_EQ(s.message(), "task store " + dir + "/tasks.db: task ghost not found");
 }
 
-TEST(TaskStore, UsesWalJournal) {
+TEST(ServiceTaskStore, UsesWalJournal) {
   std::string dir = testing::MakeTempDir("task_store_wal");
   auto store = TaskStore::Open(dir);
   ASSERT_TRUE(store.ok());
@@ -138,7 +138,7 @@ TEST(TaskStore, UsesWalJournal) {
   sqlite3_close(db);
 }
 
-TEST(TaskStore, RefusesANewerSchema) {
+TEST(ServiceTaskStore, RefusesANewerSchema) {
   std::string dir = testing::MakeTempDir("task_store_newer");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir + "/tasks.db").c_str(), &db), SQLITE_OK);

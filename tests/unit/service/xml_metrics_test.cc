@@ -6,13 +6,13 @@
 namespace dbexport::service {
 namespace {
 
-TEST(XmlEscape, EscapesMarkupAndKeepsUtf8) {
+TEST(ServiceXmlEscape, EscapesMarkupAndKeepsUtf8) {
   EXPECT_EQ(XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c'");
   EXPECT_EQ(XmlEscape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
   EXPECT_EQ(XmlEscape("tab\tnew\nline\rret"), "tab\tnew\nline&#13;ret");
 }
 
-TEST(XmlEscape, ReplacesWhatXmlCannotCarry) {
+TEST(ServiceXmlEscape, ReplacesWhatXmlCannotCarry) {
   const std::string fffd = "\xef\xbf\xbd";
   EXPECT_EQ(XmlEscape(std::string("a\x01z", 3)), "a" + fffd + "z");
   EXPECT_EQ(XmlEscape(std::string("nul\0x", 5)), "nul" + fffd + "x");
@@ -22,7 +22,7 @@ TEST(XmlEscape, ReplacesWhatXmlCannotCarry) {
   EXPECT_EQ(XmlEscape("surrogate \xed\xa0\x80"), "surrogate " + fffd + fffd + fffd);
 }
 
-TEST(XmlWriter, WritesElements) {
+TEST(ServiceXmlWriter, WritesElements) {
   XmlWriter xml;
   xml.Open("A", "urn:x");
   xml.Element("B", "1 < 2");
@@ -86,7 +86,7 @@ TEST(ServiceMetrics, RendersTasksAndRequests) {
             "dbexport_api_requests_total{action=\"StartExportTask\",code=\"OK\"} 2\n");
 }
 
-TEST(ExportTaskTime, FormatsAndParsesIso8601) {
+TEST(ServiceTime, FormatsAndParsesIso8601) {
   EXPECT_EQ(FormatIso8601(1667324206961), "2022-11-01T17:36:46.961Z");
   EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(ParseIso8601("2022-11-01T17:36:46.961Z"), std::optional<TimeMs>(1667324206961));
@@ -94,6 +94,17 @@ TEST(ExportTaskTime, FormatsAndParsesIso8601) {
   EXPECT_EQ(ParseIso8601("2022-11-01T19:36:46+02:00"), std::optional<TimeMs>(1667324206000));
   EXPECT_EQ(ParseIso8601("2022-11-01T17:36:46"), std::optional<TimeMs>(1667324206000));
   EXPECT_EQ(ParseIso8601("yesterday"), std::nullopt);
+}
+
+TEST(ServiceExportTask, OutputLocationNormalisesSlashes) {
+  ExportTask t;
+  t.id = "t1";
+  t.s3_bucket = "bucket";
+  EXPECT_EQ(t.OutputLocation(), "s3://bucket/t1/");
+  t.s3_prefix = "/a/b//";
+  EXPECT_EQ(t.OutputLocation(), "s3://bucket/a/b/t1/");
+  t.s3_prefix = "///";
+  EXPECT_EQ(t.OutputLocation(), "s3://bucket/t1/");
 }
 
 }  // namespace
