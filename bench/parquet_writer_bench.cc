@@ -250,6 +250,7 @@ void CompareGzip(int64_t rows) {
       {parquet::GzipLibrary::kIsal, "isa-l", 2},      {parquet::GzipLibrary::kIsal, "isa-l", 3},
       {parquet::GzipLibrary::kLibdeflate, "libdeflate", 1},
       {parquet::GzipLibrary::kLibdeflate, "libdeflate", 4},
+      {parquet::GzipLibrary::kLibdeflate, "libdeflate", 5},
       {parquet::GzipLibrary::kLibdeflate, "libdeflate", 6},
       {parquet::GzipLibrary::kLibdeflate, "libdeflate", 9},
   };

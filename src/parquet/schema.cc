@@ -3,6 +3,8 @@
 #include <set>
 #include <string>
 
+#include "parquet/value_check_internal.h"
+
 namespace dbexport::parquet {
 namespace {
 
@@ -41,6 +43,9 @@ Status Expect(const Field& f, PhysicalType want, const char* logical) {
 
 Status ValidateField(const Field& f) {
   if (f.name.empty()) return InvalidArgument("Parquet schema: a field has an empty name");
+  if (!IsValidUtf8(reinterpret_cast<const uint8_t*>(f.name.data()), f.name.size())) {
+    return InvalidArgument("Parquet schema: a field name is not valid UTF-8");
+  }
   switch (f.type) {
     case PhysicalType::kBoolean:
     case PhysicalType::kInt32:

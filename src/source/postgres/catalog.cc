@@ -21,7 +21,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'
+  AND n.nspname !~ '^pg_toast'
 ORDER BY n.nspname, c.relname)sql";
 
 // information_schema's helper functions give char_max_length etc. exactly

@@ -215,8 +215,9 @@ Result<const TableEntry*> PgSnapshot::FindEntry(const TableInfo& table) {
 Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& table, const Chunk& chunk,
                                                            const parquet::Schema* schema,
                                                            const CancelFlag* cancel) {
+  // The engine names the table and partition; this says what the source was doing.
   const std::string context =
-      "exporting table " + table.target() + " (chunk " + std::to_string(chunk.index) + ")";
+      chunk.relation.empty() ? std::string("reading rows") : "reading rows of partition " + chunk.relation;
   DBX_ASSIGN_OR_RETURN(const TableEntry* entry, FindEntry(table));
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -335,5 +335,30 @@ TEST(ParquetFeatures, ListPagesStartAtRowBoundaries) {
             "150");
 }
 
+TEST(ParquetFeatures, LongListsAreCutIntoPagesBySize) {
+  // 200 rows of 5,000 distinct INT64 elements: 8 MB of PLAIN values, so
+  // about eight 1 MiB pages although 200 rows are far below data_page_rows.
+  Schema schema;
+  Field l = MakeField("l", PhysicalType::kInt64);
+  l.is_list = true;
+  schema.fields = {MakeField("id", PhysicalType::kInt64), l};
+  std::string path = WriteFile("long_lists", schema, WriterOptions{}, 4, [](ColumnBatch& b, int i) {
+    Column& c = b.column(1);
+    for (int64_t r = i * 50; r < (i + 1) * 50; ++r) {
+      b.column(0).AppendFixed<int64_t>(r);
+      for (int64_t e = 0; e < 5000; ++e) c.AppendFixed<int64_t>(r * 5000 + e);
+      c.list_offsets.push_back(static_cast<int64_t>(c.fixed.size() / 8));
+    }
+    b.set_num_rows(50);
+  });
+  auto layout = ReadLayout(path);
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  const auto& chunk = layout->chunks[0][1];
+  EXPECT_GE(chunk.page_first_rows.size(), 7u);
+  EXPECT_LE(chunk.page_first_rows.size(), 10u);
+  EXPECT_EQ(One("SELECT sum(len(l)) || ' ' || sum(list_sum(l)) FROM " + Q(path)),
+            "1000000 499999500000");
+}
+
 }  // namespace
 }  // namespace dbexport::parquet

@@ -10,3 +10,13 @@ dbx_add_test(parquet_duckdb_test
   LIBS dbx_parquet
   LABELS integration)
 target_include_directories(parquet_duckdb_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+
+# The benchmark's lineitem generator: PostgreSQL COPY text, CSV and Parquet
+# forms agree.
+dbx_add_test(parquet_lineitem_generator_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/lineitem_generator_test.cc
+    ${PROJECT_SOURCE_DIR}/bench/lineitem.cc
+  LIBS dbx_parquet
+  LABELS integration)
+target_include_directories(parquet_lineitem_generator_test PRIVATE ${PROJECT_SOURCE_DIR}/bench)

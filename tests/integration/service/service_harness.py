@@ -8,12 +8,15 @@ Environment (set by scripts/test and tests.cmake; a missing one fails the
 test, never skips it):
   DBX_TEST_PG_URL        postgresql://postgres@127.0.0.1:55432/postgres
   DBX_TEST_S3_ENDPOINT   http://127.0.0.1:55391 (moto: S3, STS, KMS, IAM)
-  DBX_SERVE_BIN          the serve executable (dbx_serve_dev --config FILE)
+  DBX_SERVE_BIN          the serve command, run as `$DBX_SERVE_BIN --config FILE`
+                         (".../dbx_serve_dev" or ".../dbexport serve")
   DBX_SOURCE_DIR         the source tree (for tests/tools)
 """
 
 import json
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -180,7 +183,8 @@ class Service:
         config = self.write_config()
         process_env = dict(os.environ, SVCTEST_ADMIN_SECRET=ADMIN_SECRET, **MOTO_ENV)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([env("DBX_SERVE_BIN"), "--config", config], stdout=subprocess.PIPE,
+            self.process = subprocess.Popen([*shlex.split(env("DBX_SERVE_BIN")), "--config", config],
+                                            stdout=subprocess.PIPE,
                                             stderr=log, env=process_env)
         line = self.process.stdout.readline().decode()
         self.process.stdout.close()
@@ -284,7 +288,8 @@ class WebhookReceiver:
 
 
 class ServiceTestCase(unittest.TestCase):
-    """Stops every service a test started, and shows its log on failure."""
+    """Stops every service a test started and removes its directory (the
+    waits above put the service log into their failure messages)."""
 
     def setUp(self):
         self.services = []
@@ -292,6 +297,7 @@ class ServiceTestCase(unittest.TestCase):
     def tearDown(self):
         for service in self.services:
             service.stop()
+            shutil.rmtree(service.dir, ignore_errors=True)
 
     def start_service(self, *args, **kwargs):
         service = Service(*args, **kwargs).start()

@@ -4,6 +4,7 @@ stopped, its partial output never presented as complete) or, with
 resume = "restart", exported again from a fresh snapshot."""
 
 import os
+import shutil
 import tempfile
 import time
 import unittest
@@ -53,6 +54,7 @@ class RestartTest(ServiceTestCase):
     def test_a_second_service_on_the_same_state_dir_is_refused(self):
         first = self.start_service("lock", self.clusters())
         second = Service("lock-second", self.clusters(), state_dir=first.state_dir)
+        self.addCleanup(shutil.rmtree, second.dir, True)
         with self.assertRaises(AssertionError):
             second.start()
         self.assertEqual(second.process.returncode, 1)
@@ -61,6 +63,7 @@ class RestartTest(ServiceTestCase):
 
     def test_a_bad_configuration_is_refused_at_start(self):
         bad = Service("badconfig", [("shop", DB_SMALL, "paralelism = 3")])
+        self.addCleanup(shutil.rmtree, bad.dir, True)
         with self.assertRaises(AssertionError):
             bad.start()
         self.assertEqual(bad.process.returncode, 2)

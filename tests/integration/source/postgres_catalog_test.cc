@@ -340,7 +340,7 @@ TEST(PostgresChunkReader, FailsOnValueCloseTo500MB) {
   auto next = (*reader)->Next(&batch);
   EXPECT_EQ(next.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(next.status().message(),
-            "exporting table srctest_large_value.public.big_val (chunk 0): column \"t\" of row 2 holds "
+            "reading rows: column \"t\" of row 2 holds "
             "a large object close to 500 MB (2000 bytes; the limit is 1000 bytes): values near or "
             "above 500 MB cannot be exported");
   // The failure sticks.
@@ -373,7 +373,7 @@ TEST(PostgresChunkReader, StopsWhenCancelled) {
   cancel = true;
   auto second = (*reader)->Next(&batch);
   EXPECT_EQ(second.status().code(), StatusCode::kCancelled);
-  EXPECT_EQ(second.status().message(), "exporting table srctest_cancel.public.t (chunk 0): cancelled");
+  EXPECT_EQ(second.status().message(), "reading rows: cancelled");
 }
 
 TEST(PostgresChunkReader, MapsServerErrorsWithSqlState) {
@@ -393,14 +393,14 @@ TEST(PostgresChunkReader, MapsServerErrorsWithSqlState) {
   auto reader = o.snapshot->OpenChunk(t, whole, &schema, nullptr);
   EXPECT_EQ(reader.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(reader.status().message(),
-            "exporting table srctest_revoke.public.t (chunk 0): COPY failed: permission denied for "
+            "reading rows: COPY failed: permission denied for "
             "table t (SQLSTATE 42501)");
 
   EXPECT_TRUE(o.snapshot->Close().ok());
   auto closed = o.snapshot->OpenChunk(t, whole, &schema, nullptr);
   EXPECT_EQ(closed.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(closed.status().message(),
-            "exporting table srctest_revoke.public.t (chunk 0): the snapshot is closed");
+            "reading rows: the snapshot is closed");
 }
 
 }  // namespace

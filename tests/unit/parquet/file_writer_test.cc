@@ -77,6 +77,10 @@ TEST(ParquetSchema, RejectsBadFields) {
   ExpectStatus(ValidateSchema(dup), StatusCode::kInvalidArgument,
                "Parquet schema: field name \"x\" appears twice");
   ExpectStatus(ValidateSchema(Schema{}), StatusCode::kInvalidArgument, "Parquet schema: no fields");
+  Schema bad_name = OneColumn();
+  bad_name.fields[0].name = "caf\xe9";  // Latin-1, not UTF-8
+  ExpectStatus(ValidateSchema(bad_name), StatusCode::kInvalidArgument,
+               "Parquet schema: a field name is not valid UTF-8");
 }
 
 TEST(ParquetSchema, DecimalByteWidthIsMinimal) {
