@@ -3,7 +3,7 @@
 //
 // Loads the lineitem table (bench/lineitem.h, 6 million rows by default) into
 // PostgreSQL database bench_service, prepares moto (bucket, IAM role, KMS
-// key), starts `serve` (dbx_serve_dev --config) on a free port, then
+// key), starts `dbexport serve --config` on a free port, then
 // alternates, --repeat times:
 //   (a) dbexport run --source ... --dest s3://bench-service/run-N
 //       --iam-role-arn ... --kms-key-id ... --s3-endpoint ...
@@ -39,9 +39,6 @@
 
 #ifndef DBX_DBEXPORT_BINARY
 #error "DBX_DBEXPORT_BINARY must be defined by the build"
-#endif
-#ifndef DBX_SERVE_BINARY
-#error "DBX_SERVE_BINARY must be defined by the build"
 #endif
 
 namespace {
@@ -165,7 +162,7 @@ class Serve {
       freopen("/dev/null", "w", stdout);
       setenv("AWS_ACCESS_KEY_ID", "testing", 1);
       setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
-      execl(DBX_SERVE_BINARY, DBX_SERVE_BINARY, "--config", config.c_str(), static_cast<char*>(nullptr));
+      execl(DBX_DBEXPORT_BINARY, DBX_DBEXPORT_BINARY, "serve", "--config", config.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     httplib::Client client("127.0.0.1", port_);

@@ -1,10 +1,12 @@
-// The dbexport command: subcommands `run` (one export) and `version`.
+// The dbexport command: subcommands `run` (one export), `serve` (the
+// RDS-compatible export service) and `version`.
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cli/run_command.h"
 #include "cli/signals.h"
+#include "service/serve.h"
 
 #ifndef DBX_VERSION
 #error "DBX_VERSION must be defined by the build"
@@ -32,6 +34,14 @@ int main(int argc, char** argv) {
 
   dbexport::cli::RunFlags run_flags;
   CLI::App* run = dbexport::cli::AddRunCommand(app, &run_flags);
+  std::string config_path;
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run the export service: the RDS export-task API (StartExportTask, DescribeExportTasks,\n"
+      "CancelExportTask) over HTTP, running tasks in the background (docs/service.md)");
+  serve->add_option("--config", config_path, "TOML configuration file (see docs/service.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -43,6 +53,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", kVersionText);
     return 0;
   }
+  // ServeMain handles SIGINT/SIGTERM itself: no cancel handlers here.
+  if (serve->parsed()) return dbexport::service::ServeMain(config_path);
   if (run->parsed()) return dbexport::cli::RunExportCommand(run_flags, dbexport::cli::InstallCancelSignals());
   return dbexport::cli::kExitUsage;
 }

@@ -9,7 +9,7 @@ test, never skips it):
   DBX_TEST_PG_URL        postgresql://postgres@127.0.0.1:55432/postgres
   DBX_TEST_S3_ENDPOINT   http://127.0.0.1:55391 (moto: S3, STS, KMS, IAM)
   DBX_SERVE_BIN          the serve command, run as `$DBX_SERVE_BIN --config FILE`
-                         (".../dbx_serve_dev" or ".../dbexport serve")
+                         (".../dbexport serve")
   DBX_SOURCE_DIR         the source tree (for tests/tools)
 """
 

@@ -1,5 +1,4 @@
-# The service end to end: `serve` (dbx_serve_dev until `dbexport serve`
-# exists) against the PostgreSQL and moto servers scripts/test started,
+# The service end to end: `dbexport serve` against the PostgreSQL and moto servers scripts/test started,
 # driven by the real `aws` CLI and boto3 (python3 unittest modules).
 foreach(module test_api test_export test_restart)
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/${module}.py)
@@ -9,6 +8,6 @@ foreach(module test_api test_export test_restart)
     set_tests_properties(service_${module} PROPERTIES
       LABELS integration
       TIMEOUT 900
-      ENVIRONMENT "DBX_SERVE_BIN=$<TARGET_FILE:dbx_serve_dev>;DBX_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1")
+      ENVIRONMENT "DBX_SERVE_BIN=$<TARGET_FILE:dbexport> serve;DBX_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1")
   endif()
 endforeach()
