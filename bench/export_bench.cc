@@ -12,9 +12,6 @@
 //                [--chunk-rows N] [--out DIR] [--reload]
 // The URL defaults to $DBX_TEST_PG_URL; the database used is bench_export.
 
-#include <sys/wait.h>
-
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "lineitem.h"
+#include "bench_util.h"
 
 #ifndef DBX_DBEXPORT_BINARY
 #error "DBX_DBEXPORT_BINARY must be defined by the build"
@@ -31,10 +28,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using dbexport::bench::LoadLineitem;
+using dbexport::bench::Psql;
+using dbexport::bench::ShellOutput;
+using dbexport::bench::ShellQuote;
+using dbexport::bench::TimeShell;
 
 constexpr char kDatabase[] = "bench_export";
-constexpr int64_t kLoadBatchRows = 100000;
 
 struct Options {
   std::string pg_url;
@@ -45,87 +45,6 @@ struct Options {
   std::string out = "/tmp/dbx-export-bench";
   bool reload = false;
 };
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-std::string DatabaseUrl(const std::string& url, const std::string& db) {
-  size_t slash = url.rfind('/');
-  size_t scheme = url.find("://");
-  if (slash == std::string::npos || slash <= scheme + 2) return url + "/" + db;
-  return url.substr(0, slash + 1) + db;
-}
-
-// Runs a shell command; exits the program if it fails.
-void Shell(const std::string& command) {
-  int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "export_bench: command failed: %s\n", command.c_str());
-    std::exit(1);
-  }
-}
-
-std::string ShellOutput(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-double TimeShell(const std::string& command) {
-  auto start = Clock::now();
-  Shell(command);
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string Psql(const std::string& url) { return "psql " + ShellQuote(url) + " -X -q -v ON_ERROR_STOP=1"; }
-
-void Load(const Options& o, const std::string& url) {
-  std::string existing = ShellOutput(Psql(url) + " -A -t -c 'SELECT count(*) FROM lineitem' 2>/dev/null");
-  if (!o.reload && existing == std::to_string(o.rows)) {
-    std::printf("lineitem: %lld rows already loaded\n", static_cast<long long>(o.rows));
-    return;
-  }
-  Shell(Psql(o.pg_url) + " -c " + ShellQuote(std::string("DROP DATABASE IF EXISTS ") + kDatabase + " WITH (FORCE)") +
-        " -c " + ShellQuote(std::string("CREATE DATABASE ") + kDatabase));
-  Shell(Psql(url) + " -c " + ShellQuote(dbexport::bench::LineitemGenerator::PostgresCreateTable("lineitem")));
-  auto start = Clock::now();
-  FILE* copy = popen((Psql(url) + " -c 'COPY lineitem FROM STDIN'").c_str(), "w");
-  if (copy == nullptr) {
-    std::perror("export_bench: psql");
-    std::exit(1);
-  }
-  dbexport::bench::LineitemGenerator gen(1);
-  std::string text;
-  for (int64_t done = 0; done < o.rows; done += kLoadBatchRows) {
-    text.clear();
-    gen.AppendPostgresText(std::min(kLoadBatchRows, o.rows - done), &text);
-    if (fwrite(text.data(), 1, text.size(), copy) != text.size()) {
-      std::fprintf(stderr, "export_bench: writing to psql failed\n");
-      std::exit(1);
-    }
-  }
-  if (pclose(copy) != 0) {
-    std::fprintf(stderr, "export_bench: COPY FROM STDIN failed\n");
-    std::exit(1);
-  }
-  // Set hint bits and the visibility map now, so that no timed read pays
-  // for them.
-  Shell(Psql(url) + " -c 'VACUUM (FREEZE, ANALYZE) lineitem'");
-  std::printf("lineitem: loaded %lld rows in %.1f s\n", static_cast<long long>(o.rows),
-              std::chrono::duration<double>(Clock::now() - start).count());
-}
 
 std::vector<int> ParseList(const std::string& s) {
   std::vector<int> out;
@@ -169,8 +88,7 @@ Options ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
-  std::string url = DatabaseUrl(o.pg_url, kDatabase);
-  Load(o, url);
+  std::string url = LoadLineitem(o.pg_url, kDatabase, o.rows, o.reload);
   std::string table_size =
       ShellOutput(Psql(url) + " -A -t -c \"SELECT pg_size_pretty(pg_table_size('lineitem'))\"");
 

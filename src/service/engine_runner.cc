@@ -34,16 +34,7 @@ class EngineRunner : public ExportRunner {
   Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
                                       const exporter::ProgressObserver& progress,
                                       const std::atomic<bool>* cancel) override {
-    s3::S3StoreOptions options;
-    options.bucket = task.s3_bucket;
-    options.prefix = TrimSlashes(task.s3_prefix);
-    options.region = region_;
-    options.endpoint_url = endpoint_url_;
-    options.role_arn = task.iam_role_arn;
-    options.role_session_name = ("dbexport-" + task.id).substr(0, kMaxRoleSessionName);
-    options.kms_key_id = task.kms_key_id;
-
-    DBX_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenStore(task, options));
+    DBX_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenStore(task, StoreOptions(task)));
     if (cancel->load()) return Cancelled("export task " + task.id + " canceled");
     if (task.attempt > 1) DBX_RETURN_IF_ERROR(RemovePreviousAttempt(task, store.get()));
 
@@ -71,7 +62,28 @@ class EngineRunner : public ExportRunner {
     return exporter::RunExport(request, source->get(), store.get(), progress, cancel);
   }
 
+  // The store is opened as for an export (same bucket, prefix and role) but
+  // without the pre-flight: its probe object would be written again, and an
+  // unreachable bucket is reported by the aborts themselves.
+  Result<int> DiscardIncompleteWrites(const ExportTask& task) override {
+    Result<std::unique_ptr<ObjectStore>> store = s3::OpenS3Store(StoreOptions(task));
+    if (!store.ok()) return store.status().WithContext("opening " + task.OutputLocation());
+    return (*store)->AbortIncompleteWrites(task.id + "/");
+  }
+
  private:
+  s3::S3StoreOptions StoreOptions(const ExportTask& task) const {
+    s3::S3StoreOptions options;
+    options.bucket = task.s3_bucket;
+    options.prefix = TrimSlashes(task.s3_prefix);
+    options.region = region_;
+    options.endpoint_url = endpoint_url_;
+    options.role_arn = task.iam_role_arn;
+    options.role_session_name = ("dbexport-" + task.id).substr(0, kMaxRoleSessionName);
+    options.kms_key_id = task.kms_key_id;
+    return options;
+  }
+
   // The pre-flight of the S3 issue: role, key, bucket and a metadata write,
   // each failure reported with the user guide's FailureCause.
   static Result<std::unique_ptr<ObjectStore>> OpenStore(const ExportTask& task, const s3::S3StoreOptions& options) {

@@ -28,10 +28,19 @@ class ExportRunner {
   virtual Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
                                               const exporter::ProgressObserver& progress,
                                               const std::atomic<bool>* cancel) = 0;
+
+  // Discards the writes that a process running `task` left open when it
+  // died: the multipart uploads under the task's <prefix>/<id>/, which S3
+  // keeps (and bills) until they are aborted. Returns how many were
+  // discarded. REQUIRES: no Run of `task` is under way, in this process or
+  // another (the manager calls it at start, for the tasks a previous run
+  // left active, before it fails or restarts them). Thread-safe.
+  virtual Result<int> DiscardIncompleteWrites(const ExportTask& task) = 0;
 };
 
 // The runner that exports to S3 (the configured endpoint and region) with
-// the engine.
+// the engine; DiscardIncompleteWrites opens the task's S3 store (its role,
+// no pre-flight) and aborts the uploads there.
 std::unique_ptr<ExportRunner> MakeEngineRunner(const ServiceConfig& config);
 
 }  // namespace dbexport::service

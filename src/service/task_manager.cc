@@ -28,6 +28,12 @@ TaskManager::~TaskManager() { Shutdown(); }
 
 Status TaskManager::Recover() {
   DBX_ASSIGN_OR_RETURN(std::vector<ExportTask> loaded, store_->LoadAll());
+  // Before any status changes: if this process dies too, the tasks are still
+  // active at the next start and their writes are discarded then. Outside
+  // the lock, as it waits for S3.
+  for (const ExportTask& task : loaded) {
+    if (IsActive(task.status)) DiscardIncompleteWrites(task);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& task : loaded) {
     index_[task.id] = tasks_.size();
@@ -73,6 +79,18 @@ Status TaskManager::Recover() {
   }
   for (const auto& id : restart) LaunchLocked(id);
   return Status::OK();
+}
+
+void TaskManager::DiscardIncompleteWrites(const ExportTask& task) {
+  Result<int> discarded = runner_->DiscardIncompleteWrites(task);
+  if (!discarded.ok()) {
+    LogWarning("recovering task " + task.id + ": could not discard the incomplete uploads in " +
+               task.OutputLocation() + " (they stay, invisible, until aborted or removed by a bucket lifecycle "
+               "rule): " + discarded.status().ToString());
+    return;
+  }
+  LogInfo("recovering task " + task.id + ": discarded " + std::to_string(*discarded) + " incomplete upload(s) in " +
+          task.OutputLocation());
 }
 
 const ExportTask* TaskManager::FindLocked(const std::string& id) const {

@@ -10,8 +10,10 @@
 // manager enforces the limits (one active task per cluster, at most
 // max_active tasks), keeps every task in memory (the API reads never touch
 // the disk or wait for export work) and persists each change. On Make it
-// finishes what a previous run left active: FAILED with a cause saying the
-// service stopped, or restarted (ResumePolicy::kRestart).
+// finishes what a previous run left active: it discards the writes the
+// dead process left open (ExportRunner::DiscardIncompleteWrites; a failure
+// is logged, not fatal), then marks the task FAILED with a cause saying the
+// service stopped, or restarts it (ResumePolicy::kRestart).
 //
 // Thread-safe: one mutex guards the task table; listener callbacks run under
 // it, in order, and must not block (the webhook notifier only queues).
@@ -113,6 +115,8 @@ class TaskManager {
       : config_(config), store_(store), runner_(runner), options_(options), listener_(std::move(listener)) {}
 
   Status Recover();
+  // Logs how many writes were discarded, or why none could be.
+  void DiscardIncompleteWrites(const ExportTask& task);
   // REQUIRES: mu_ held. Persists `updated`, then publishes it and emits an
   // event when the status changed.
   Status CommitLocked(ExportTask updated);

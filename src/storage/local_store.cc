@@ -1,16 +1,19 @@
 // The local directory ObjectStore. Keys map to paths under the root. A writer
 // streams into a hidden temporary file beside its final path
 // (".<name>.tmp-<random>") and renames it on Close(), so a reader globbing for
-// "*.parquet" never sees a partial file, even after a crash.
+// "*.parquet" never sees a partial file, even after a crash. The temporary
+// files a dead process left behind are removed by AbortIncompleteWrites.
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -25,6 +28,9 @@ namespace fs = std::filesystem;
 // pieces (page headers, footer fields) between large pages.
 constexpr size_t kWriteBufferBytes = 1 << 20;
 constexpr char kTempMarker[] = ".tmp-";
+// Hex digits of the random part of a temporary name: 48 bits, so that writers
+// of the same key (in one process or several) do not collide.
+constexpr size_t kTempSuffixLength = 12;
 
 Status ErrnoStatus(std::string_view operation, const std::string& path, int err) {
   std::string msg = "local store: " + std::string(operation) + " " + path + ": " + std::strerror(err);
@@ -51,33 +57,56 @@ Status FsErrorStatus(std::string_view operation, const std::string& path, const 
 }
 
 // Keys are relative '/'-separated paths without empty, "." or ".." segments.
-Status ValidateKey(const std::string& key) {
-  if (key.empty()) return InvalidArgument("local store: empty object key");
-  if (key.front() == '/') return InvalidArgument("local store: object key '" + key + "' is absolute");
+// Checks the first `length` characters of `key`; `what` names it in messages
+// ("object key", "key prefix").
+Status ValidatePath(std::string_view what, const std::string& key, size_t length) {
+  if (key.empty()) return InvalidArgument("local store: empty " + std::string(what));
+  if (key.front() == '/') return InvalidArgument("local store: " + std::string(what) + " '" + key + "' is absolute");
   size_t start = 0;
-  while (start <= key.size()) {
+  while (start <= length) {
     size_t end = key.find('/', start);
-    if (end == std::string::npos) end = key.size();
+    if (end == std::string::npos || end > length) end = length;
     std::string_view seg(key.data() + start, end - start);
     if (seg.empty() || seg == "." || seg == "..") {
-      return InvalidArgument("local store: object key '" + key + "' has an empty, '.' or '..' segment");
+      return InvalidArgument("local store: " + std::string(what) + " '" + key +
+                             "' has an empty, '.' or '..' segment");
     }
     if (seg.find('\0') != std::string_view::npos) {
-      return InvalidArgument("local store: object key has a NUL byte");
+      return InvalidArgument("local store: " + std::string(what) + " has a NUL byte");
     }
     start = end + 1;
   }
   return Status::OK();
 }
 
-bool IsTempName(const std::string& filename) {
-  return !filename.empty() && filename[0] == '.' && filename.find(kTempMarker) != std::string::npos;
+Status ValidateKey(const std::string& key) { return ValidatePath("object key", key, key.size()); }
+
+// A prefix is a plain string prefix of keys (as on S3); its directory part,
+// up to the last '/', must stay inside the root.
+Status ValidatePrefix(const std::string& prefix) {
+  size_t slash = prefix.rfind('/');
+  if (slash == std::string::npos) return Status::OK();
+  return ValidatePath("key prefix", prefix, slash);
+}
+
+// The file name a writer's temporary file stands for: ".<name>.tmp-<hex>"
+// gives "<name>"; nullopt for every other file name.
+std::optional<std::string> TempFileTarget(const std::string& filename) {
+  constexpr size_t kMarkerLength = sizeof(kTempMarker) - 1;
+  if (filename.empty() || filename[0] != '.') return std::nullopt;
+  size_t marker = filename.rfind(kTempMarker);
+  if (marker == std::string::npos || marker < 2) return std::nullopt;  // "<name>" is not empty
+  if (filename.size() - marker - kMarkerLength != kTempSuffixLength) return std::nullopt;
+  for (size_t i = marker + kMarkerLength; i < filename.size(); ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(filename[i]))) return std::nullopt;
+  }
+  return filename.substr(1, marker - 1);
 }
 
 std::string RandomSuffix() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(12, '0');
+  std::string s(kTempSuffixLength, '0');
   uint64_t v = rng();
   for (char& c : s) {
     c = kHex[v & 15];
@@ -231,27 +260,41 @@ class LocalStore final : public ObjectStore {
 
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
     std::vector<ObjectInfo> out;
-    std::error_code ec;
-    if (!fs::exists(root_, ec)) return out;
-    // Walk only the directory the prefix lies in, not the whole root.
-    fs::path start = root_;
-    size_t slash = prefix.rfind('/');
-    if (slash != std::string::npos) start = root_ / prefix.substr(0, slash);
-    if (!fs::is_directory(start, ec)) return out;
-    fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return FsErrorStatus("listing", start.string(), ec);
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) return FsErrorStatus("listing", start.string(), ec);
-      if (!it->is_regular_file(ec)) continue;
-      if (IsTempName(it->path().filename().string())) continue;
-      std::string key = it->path().lexically_relative(root_).generic_string();
-      if (key.compare(0, prefix.size(), prefix) != 0) continue;
-      auto size = it->file_size(ec);
-      if (ec) return FsErrorStatus("listing", it->path().string(), ec);
+    DBX_RETURN_IF_ERROR(WalkFiles(prefix, [&](const fs::directory_entry& entry) -> Status {
+      if (TempFileTarget(entry.path().filename().string())) return Status::OK();
+      std::string key = entry.path().lexically_relative(root_).generic_string();
+      if (!key.starts_with(prefix)) return Status::OK();
+      std::error_code ec;
+      auto size = entry.file_size(ec);
+      if (ec) return FsErrorStatus("listing", entry.path().string(), ec);
       out.push_back({std::move(key), static_cast<int64_t>(size)});
-    }
+      return Status::OK();
+    }));
     std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
     return out;
+  }
+
+  // A temporary file belongs to the key it would have been renamed to, so
+  // `prefix` selects temporary files as List selects objects.
+  Result<int> AbortIncompleteWrites(const std::string& prefix) override {
+    std::vector<fs::path> temp_files;
+    DBX_RETURN_IF_ERROR(WalkFiles(prefix, [&](const fs::directory_entry& entry) -> Status {
+      std::optional<std::string> target = TempFileTarget(entry.path().filename().string());
+      if (!target) return Status::OK();
+      std::string key = (entry.path().parent_path() / *target).lexically_relative(root_).generic_string();
+      if (key.starts_with(prefix)) temp_files.push_back(entry.path());
+      return Status::OK();
+    }));
+    // Removed after the walk: the directories are not changed under the iterator.
+    int removed = 0;
+    for (const fs::path& path : temp_files) {
+      if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) continue;  // aborted meanwhile: nothing left to discard
+        return ErrnoStatus("removing incomplete write", path.string(), errno);
+      }
+      ++removed;
+    }
+    return removed;
   }
 
   // Deleting a missing key succeeds, as on S3.
@@ -265,6 +308,26 @@ class LocalStore final : public ObjectStore {
   std::string Describe() const override { return root_.string(); }
 
  private:
+  // Calls visit(entry) for every regular file under the directory `prefix`
+  // lies in (not the whole root), stopping at the first error.
+  template <typename Visit>
+  Status WalkFiles(const std::string& prefix, Visit&& visit) const {
+    DBX_RETURN_IF_ERROR(ValidatePrefix(prefix));
+    std::error_code ec;
+    fs::path start = root_;
+    size_t slash = prefix.rfind('/');
+    if (slash != std::string::npos) start = root_ / prefix.substr(0, slash);
+    if (!fs::is_directory(start, ec)) return Status::OK();
+    fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
+    if (ec) return FsErrorStatus("listing", start.string(), ec);
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) return FsErrorStatus("listing", start.string(), ec);
+      if (!it->is_regular_file(ec)) continue;
+      DBX_RETURN_IF_ERROR(visit(*it));
+    }
+    return Status::OK();
+  }
+
   fs::path root_;
 };
 

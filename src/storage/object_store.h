@@ -1,6 +1,8 @@
 #pragma once
 // ObjectStore: where exported files go. Implementations: a local directory
 // (temp file + rename on Close) and S3 (multipart upload, aborted on failure).
+// A write that a dead process left open (a temp file, an S3 upload) is
+// discarded by AbortIncompleteWrites.
 // Keys are '/'-separated paths relative to the store's root (the bucket
 // prefix, or the directory). Thread-safe: workers open writers concurrently.
 
@@ -33,6 +35,15 @@ class ObjectStore {
   virtual Result<std::string> Get(const std::string& key) = 0;
   virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
   virtual Status Delete(const std::string& key) = 0;
+
+  // Discards the writes under `prefix` (a plain string prefix of keys, as in
+  // List) that were started and never closed or aborted, such as those of a
+  // process that died mid-export: the S3 store aborts the multipart uploads,
+  // the local store deletes its temporary files. Objects already closed stay.
+  // Returns how many writes were discarded.
+  // REQUIRES: nothing writes under `prefix` meanwhile, in this process or
+  // another: its open writes would be discarded too.
+  virtual Result<int> AbortIncompleteWrites(const std::string& prefix) = 0;
 
   // A human-readable location, e.g. "s3://bucket/prefix" or "/abs/dir".
   virtual std::string Describe() const = 0;

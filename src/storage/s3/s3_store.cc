@@ -52,10 +52,31 @@ class S3Store final : public ObjectStore {
     return client_->DeleteObject(bucket_, FullKey(key));
   }
 
+  // The uploads are listed under the full prefix; S3 already filters by it,
+  // the check here keeps a server that ignores the filter from widening the
+  // cleanup to the whole bucket.
+  Result<int> AbortIncompleteWrites(const std::string& prefix) override {
+    const std::string full_prefix = FullKey(prefix);
+    Result<std::vector<S3MultipartUploadSummary>> uploads = client_->ListMultipartUploads(bucket_, full_prefix);
+    if (!uploads.ok()) return uploads.status().WithContext(AbortContext(full_prefix));
+    int aborted = 0;
+    for (const S3MultipartUploadSummary& upload : *uploads) {
+      if (!upload.key.starts_with(full_prefix)) continue;
+      Status s = client_->AbortMultipartUpload(bucket_, upload.key, upload.upload_id);
+      if (!s.ok()) return s.WithContext(AbortContext(full_prefix));
+      ++aborted;
+    }
+    return aborted;
+  }
+
   std::string Describe() const override { return S3Url(bucket_, prefix_); }
 
  private:
   std::string FullKey(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "/" + key; }
+
+  std::string AbortContext(const std::string& full_prefix) const {
+    return "aborting the incomplete multipart uploads under " + S3Url(bucket_, full_prefix);
+  }
 
   Status CheckKey(const std::string& key) const {
     if (key.empty() || key.front() == '/') {

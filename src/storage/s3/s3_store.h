@@ -2,7 +2,8 @@
 // The S3 ObjectStore: objects under s3://bucket/prefix/, written by
 // multipart upload (multipart_stream.h), optionally with an assumed IAM role
 // and SSE-KMS. Before an export reads any data, RunPreflight() (preflight.h)
-// checks the role, the key and the bucket.
+// checks the role, the key and the bucket. AbortIncompleteWrites aborts the
+// multipart uploads a process that died left open under a prefix.
 
 #include <cstdint>
 #include <memory>

@@ -40,6 +40,9 @@ class FaultInjectingStore : public ObjectStore {
   Result<std::string> Get(const std::string& key) override { return inner_->Get(key); }
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override { return inner_->List(prefix); }
   Status Delete(const std::string& key) override { return inner_->Delete(key); }
+  Result<int> AbortIncompleteWrites(const std::string& prefix) override {
+    return inner_->AbortIncompleteWrites(prefix);
+  }
   std::string Describe() const override { return inner_->Describe(); }
 
  private:

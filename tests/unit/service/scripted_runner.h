@@ -5,6 +5,8 @@
 //   -> reports IN_PROGRESS progress (snapshot time, 10%) -> waits for
 //   Complete(id, result) or the cancel flag -> returns.
 // With auto_complete set, every run completes at once with `summary`.
+// DiscardIncompleteWrites records the task it is given and returns
+// `discard_result`.
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "service/export_runner.h"
 
@@ -24,6 +27,7 @@ class ScriptedRunner : public ExportRunner {
  public:
   bool auto_complete = false;
   exporter::ExportSummary summary;
+  Result<int> discard_result = 0;
 
   Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
                                       const exporter::ProgressObserver& progress,
@@ -47,6 +51,17 @@ class ScriptedRunner : public ExportRunner {
     if (!WaitFor(task.id, results_, cancel)) return Cancelled("export task " + task.id + " canceled");
     std::lock_guard<std::mutex> lock(mu_);
     return results_.at(task.id);
+  }
+
+  Result<int> DiscardIncompleteWrites(const ExportTask& task) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    discarded_.push_back(task);
+    return discard_result;
+  }
+  // The tasks DiscardIncompleteWrites received, in call order.
+  std::vector<ExportTask> discarded() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return discarded_;
   }
 
   void AllowSnapshot(const std::string& id) {
@@ -81,6 +96,7 @@ class ScriptedRunner : public ExportRunner {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, ExportTask> started_;
+  std::vector<ExportTask> discarded_;
   std::map<std::string, Status> snapshot_allowed_;
   std::map<std::string, Result<exporter::ExportSummary>> results_;
 };

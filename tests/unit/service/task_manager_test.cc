@@ -289,6 +289,52 @@ TEST_F(ServiceTaskManager, ARestartFailsTasksTheCrashLeftRunning) {
   EXPECT_EQ(Transitions("crash3"), (std::vector<std::string>{}));
 }
 
+TEST_F(ServiceTaskManager, ARestartDiscardsTheWritesOfTasksTheCrashLeftActive) {
+  ExportTask t;
+  t.cluster = "shop";
+  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.s3_bucket = "bucket";
+  t.s3_prefix = "pre";
+  t.create_time = NowMs();
+  const TaskStatus statuses[] = {TaskStatus::kStarting, TaskStatus::kInProgress, TaskStatus::kCanceling,
+                                 TaskStatus::kComplete, TaskStatus::kFailed, TaskStatus::kCanceled};
+  for (int i = 0; i < 6; ++i) {
+    t.seq = i + 1;
+    t.id = "crash" + std::to_string(i);
+    t.status = statuses[i];
+    ASSERT_TRUE(store_->Insert(t).ok());
+  }
+  Open(ResumePolicy::kFail);
+  // Only the active ones, as they were stored: before recovery changed them.
+  std::vector<ExportTask> discarded = runner_.discarded();
+  ASSERT_EQ(discarded.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(discarded[i].id, "crash" + std::to_string(i));
+    EXPECT_EQ(discarded[i].status, statuses[i]);
+    EXPECT_EQ(discarded[i].s3_prefix, "pre");
+  }
+  EXPECT_EQ(manager_->Get("crash1")->status, TaskStatus::kFailed);
+}
+
+TEST_F(ServiceTaskManager, AFailedDiscardDoesNotStopRecovery) {
+  ExportTask t;
+  t.seq = 1;
+  t.id = "unreachable";
+  t.cluster = "shop";
+  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.status = TaskStatus::kInProgress;
+  t.create_time = NowMs();
+  ASSERT_TRUE(store_->Insert(t).ok());
+  runner_.discard_result = Unavailable("ListMultipartUploads s3://bucket/pre/unreachable/: connection refused");
+  Open(ResumePolicy::kRestart);
+  ASSERT_EQ(runner_.discarded().size(), 1u);
+  std::optional<ExportTask> received = runner_.WaitStarted("unreachable");
+  ASSERT_TRUE(received.has_value());
+  EXPECT_EQ(received->attempt, 2);
+  runner_.Complete("unreachable", exporter::ExportSummary{});
+  WaitForStatus("unreachable", TaskStatus::kComplete);
+}
+
 TEST_F(ServiceTaskManager, ARestartRerunsTasksUnderResumeRestart) {
   ExportTask t;
   t.seq = 1;
@@ -353,6 +399,7 @@ TEST_F(ServiceTaskManager, PercentProgressIsMonotone) {
       progress(p);
       return Status(StatusCode::kInternal, "boom");
     }
+    Result<int> DiscardIncompleteWrites(const ExportTask&) override { return 0; }
   } runner;
   auto store = TaskStore::Open(dir_ + "/mono");
   ASSERT_TRUE(store.ok());
