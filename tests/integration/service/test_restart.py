@@ -3,14 +3,16 @@ task that was running is finished honestly (FAILED, saying the service
 stopped, its partial output never presented as complete) or, with
 resume = "restart", exported again from a fresh snapshot."""
 
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from service_harness import (ACCOUNT, Service, ServiceTestCase, create_key, download, duckdb, ensure_role, get_json,
-                             list_keys, open_uploads, psql, recreate_bucket, recreate_database)
+from service_harness import (ACCOUNT, MOTO_ENV, Service, ServiceTestCase, create_key, download, duckdb, ensure_role,
+                             env, get_json, list_keys, open_uploads, psql, recreate_bucket, recreate_database)
 
 BUCKET = "svctest-restart"
 DB_SMALL = "svctest_restart_small"
@@ -20,6 +22,30 @@ BIG_ROWS = 2_000_000
 
 def arn(cluster):
     return f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{cluster}"
+
+
+def cli_open_uploads(bucket, prefix):
+    """The keys of the multipart uploads open under prefix, as `aws s3api list-multipart-uploads` sees them."""
+    r = subprocess.run(["aws", "s3api", "list-multipart-uploads", "--bucket", bucket, "--prefix", prefix,
+                        "--endpoint-url", env("DBX_TEST_S3_ENDPOINT"), "--output", "json"],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                                **MOTO_ENV))
+    if r.returncode != 0:
+        raise AssertionError(f"aws s3api list-multipart-uploads failed: {r.stderr}")
+    return sorted(u["Key"] for u in (json.loads(r.stdout) if r.stdout.strip() else {}).get("Uploads", []))
+
+
+def wait_for_open_upload(service, bucket, prefix, timeout=120):
+    """Waits until an upload is open under prefix (a Parquet file past its first part), so that a kill -9
+    leaves one behind."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        uploads = open_uploads(bucket, prefix)
+        if uploads:
+            return uploads
+        time.sleep(0.05)
+    raise AssertionError(f"no multipart upload opened under s3://{bucket}/{prefix} in {timeout}s\n{service.log()}")
 
 
 class RestartTest(ServiceTestCase):
@@ -82,7 +108,10 @@ class RestartTest(ServiceTestCase):
         rds.start_export_task(**self.start_args("victim", "big", S3Prefix="k9"))
         running = first.wait_for("victim", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] > 0,
                                  what="IN_PROGRESS with progress")
+        wait_for_open_upload(first, BUCKET, "k9/victim/")
         first.kill9()
+        left_open = cli_open_uploads(BUCKET, "k9/victim/")
+        self.assertGreater(len(left_open), 0)
 
         second = self.start_service("kill9-again", self.clusters(), state_dir=first.state_dir)
         tasks = {t["ExportTaskIdentifier"]: t for t in second.rds().describe_export_tasks()["ExportTasks"]}
@@ -99,6 +128,12 @@ class RestartTest(ServiceTestCase):
         # The partial output is never presented as complete.
         keys = list_keys(BUCKET, "k9/victim/")
         self.assertNotIn("k9/victim/export_info_victim.json", keys)
+        # The uploads the killed process left open were aborted before the task was failed.
+        self.assertEqual(cli_open_uploads(BUCKET, "k9/victim/"), [])
+        log = second.log()
+        self.assertLess(log.index(f"recovering task victim: discarded {len(left_open)} incomplete upload(s) in "
+                                  f"s3://{BUCKET}/k9/victim/"),
+                        log.index("recovering task victim: IN_PROGRESS -> FAILED"))
         # The service works on after the restart, and the identifier stays taken.
         rds = second.rds()
         with self.assertRaises(rds.exceptions.ExportTaskAlreadyExistsFault):
@@ -134,7 +169,9 @@ class RestartTest(ServiceTestCase):
         # Past the first of the two chunks, so that the interrupted attempt left files behind.
         first.wait_for("resumed", lambda t: t["Status"] == "IN_PROGRESS" and t["PercentProgress"] >= 50,
                        what="half done")
+        wait_for_open_upload(first, BUCKET, "rs/resumed/")
         first.kill9()
+        self.assertGreater(len(cli_open_uploads(BUCKET, "rs/resumed/")), 0)
         left_behind = [k for k in list_keys(BUCKET, "rs/resumed/") if k.endswith(".parquet")]
         # The data changes while the service is down: the new attempt must see it.
         psql(DB_BIG, "INSERT INTO big SELECT g, 0, 'late' FROM generate_series(3000001, 3000500) g;")
@@ -143,6 +180,9 @@ class RestartTest(ServiceTestCase):
         task = second.wait_status("resumed", {"COMPLETE", "FAILED"}, timeout=300)
         self.assertEqual(task["Status"], "COMPLETE", task.get("FailureCause"))
         self.assertIn("recovering task resumed: IN_PROGRESS -> STARTING", second.log())
+        self.assertRegex(second.log(), r"recovering task resumed: discarded [1-9]\d* incomplete upload\(s\) in "
+                                       rf"s3://{BUCKET}/rs/resumed/")
+        self.assertEqual(cli_open_uploads(BUCKET, "rs/resumed/"), [])
         total = BIG_ROWS + 500
         tables = get_json(BUCKET, "rs/resumed/export_tables_info_resumed_from_1_to_1.json")["perTableStatus"]
         self.assertEqual(tables[0]["tableStatistics"]["numberOfRows"], total)

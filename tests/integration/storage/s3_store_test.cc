@@ -244,6 +244,97 @@ TEST(S3Store, AbortLeavesNoObjectAndNoUpload) {
   EXPECT_TRUE(uploads->empty());
 }
 
+// What a process killed mid-export leaves: uploads created, parts uploaded,
+// never completed nor aborted.
+std::string CreateDeadUpload(const std::string& bucket, const std::string& key) {
+  auto client = MakeClient();
+  auto upload_id = client->CreateMultipartUpload(bucket, key);
+  EXPECT_TRUE(upload_id.ok()) << upload_id.status();
+  if (!upload_id.ok()) return "";
+  EXPECT_TRUE(client->UploadPart(bucket, key, *upload_id, 1, Bytes(5 * kMiB, 9)).ok());
+  return *upload_id;
+}
+
+std::vector<std::string> OpenUploadKeys(const std::string& bucket, const std::string& prefix) {
+  auto uploads = MakeClient()->ListMultipartUploads(bucket, prefix);
+  EXPECT_TRUE(uploads.ok()) << uploads.status();
+  std::vector<std::string> keys;
+  if (uploads.ok()) {
+    for (const auto& u : *uploads) keys.push_back(u.key);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+TEST(S3Store, AbortIncompleteWritesAbortsTheUploadsADeadWriterLeft) {
+  const std::string bucket = "s3test-abort-incomplete";
+  ASSERT_TRUE(ResetBucket(bucket).ok());
+  S3StoreOptions o = StoreOptions(bucket);
+  o.prefix = "exports";
+  auto store = Open(o);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put("t1/export_info_t1.json", "{}").ok());
+  ASSERT_TRUE(WriteAll(*store, "t1/db/s.a/0/done.parquet", Bytes(11 * kMiB, 3)).ok());
+  CreateDeadUpload(bucket, "exports/t1/db/s.a/1/part-00000.gz.parquet");
+  CreateDeadUpload(bucket, "exports/t1/db/s.a/1/part-00000.gz.parquet");  // a second upload of one key
+  CreateDeadUpload(bucket, "exports/t1/db/s.b/0/part-00000.gz.parquet");
+  CreateDeadUpload(bucket, "exports/t10/db/s.a/0/part-00000.gz.parquet");
+  CreateDeadUpload(bucket, "elsewhere/t1/x.parquet");
+  ASSERT_EQ(OpenUploadKeys(bucket, "").size(), 5u);
+
+  Result<int> aborted = store->AbortIncompleteWrites("t1/");
+  ASSERT_TRUE(aborted.ok()) << aborted.status();
+  EXPECT_EQ(*aborted, 3);
+  EXPECT_EQ(OpenUploadKeys(bucket, ""), (std::vector<std::string>{"elsewhere/t1/x.parquet",
+                                                                  "exports/t10/db/s.a/0/part-00000.gz.parquet"}));
+  auto cli = AwsCli("s3api list-multipart-uploads --bucket " + bucket + " --prefix exports/t1/ --output json");
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  auto listed = cli.out.empty() ? nlohmann::json::object() : nlohmann::json::parse(cli.out);
+  EXPECT_FALSE(listed.contains("Uploads")) << cli.out;
+  // Closed objects stay, whole.
+  auto objects = store->List("t1/");
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].key, "t1/db/s.a/0/done.parquet");
+  EXPECT_EQ((*objects)[0].size, 11 * kMiB);
+  EXPECT_EQ((*objects)[1].key, "t1/export_info_t1.json");
+  EXPECT_EQ(store->AbortIncompleteWrites("t1/").value(), 0);
+
+  // An empty prefix is the store's whole prefix, never the rest of the bucket.
+  EXPECT_EQ(store->AbortIncompleteWrites("").value(), 1);
+  EXPECT_EQ(OpenUploadKeys(bucket, ""), std::vector<std::string>{"elsewhere/t1/x.parquet"});
+}
+
+TEST(S3Store, AbortIncompleteWritesReportsARefusal) {
+  const std::string bucket = "s3test-abort-incomplete-denied";
+  ASSERT_TRUE(ResetBucket(bucket).ok());
+  CreateDeadUpload(bucket, "p/t1/a.parquet");
+  testing::FaultProxy proxy;
+  S3StoreOptions o = StoreOptions(bucket, proxy.endpoint());
+  o.prefix = "p";
+  auto store = Open(o);
+  ASSERT_NE(store, nullptr);
+
+  proxy.SetRules(nlohmann::json::array({{{"method", "GET"}, {"query", "uploads"}, {"action", "status"},
+                                         {"status", 403}, {"code", "AccessDenied"}, {"message", "Access Denied"}}}));
+  EXPECT_EQ(store->AbortIncompleteWrites("t1/").status(),
+            PermissionDenied("aborting the incomplete multipart uploads under s3://" + bucket +
+                             "/p/t1/: ListMultipartUploads s3://" + bucket +
+                             "/p/t1/: HTTP 403 AccessDenied: Access Denied (request id FAULTPROXY0001)"));
+
+  proxy.SetRules(nlohmann::json::array({{{"method", "DELETE"}, {"query", "uploadId"}, {"action", "status"},
+                                         {"status", 403}, {"code", "AccessDenied"}, {"message", "Access Denied"}}}));
+  EXPECT_EQ(store->AbortIncompleteWrites("t1/").status(),
+            PermissionDenied("aborting the incomplete multipart uploads under s3://" + bucket +
+                             "/p/t1/: AbortMultipartUpload s3://" + bucket +
+                             "/p/t1/a.parquet: HTTP 403 AccessDenied: Access Denied (request id FAULTPROXY0001)"));
+  EXPECT_EQ(OpenUploadKeys(bucket, ""), std::vector<std::string>{"p/t1/a.parquet"});
+
+  proxy.SetRules(nlohmann::json::array());
+  EXPECT_EQ(store->AbortIncompleteWrites("t1/").value(), 1);
+  EXPECT_TRUE(OpenUploadKeys(bucket, "").empty());
+}
+
 TEST(S3Store, ConcurrentWritersShareOneStore) {
   const std::string bucket = "s3test-concurrent";
   ASSERT_TRUE(ResetBucket(bucket).ok());

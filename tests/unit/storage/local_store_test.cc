@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -67,6 +69,91 @@ TEST(LocalStore, AbortAndDestructionLeaveNothing) {
     ASSERT_TRUE(WriteString(out.get(), "partial").ok());
   }  // destroyed without Close
   EXPECT_TRUE(FilesUnder(root).empty());
+}
+
+// What a process killed mid-write leaves: a child opens `key`, writes to it
+// and _exit()s without Close or Abort (no destructor runs). Returns false if
+// the child failed.
+bool WriteAndDie(ObjectStore* store, const std::string& key) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto out = store->OpenWrite(key);
+    if (!out.ok()) ::_exit(1);
+    Status s = WriteString(out->get(), std::string(3 << 20, 'p'));  // past the write buffer
+    ::_exit(s.ok() ? 0 : 2);
+  }
+  int status = 0;
+  return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(LocalStore, AbortIncompleteWritesRemovesWhatADeadWriterLeft) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  ASSERT_TRUE(store->Put("t1/export_info_t1.json", "{}").ok());
+  ASSERT_TRUE(WriteAndDie(store.get(), "t1/db/s.a/0/part-00000.gz.parquet"));
+  ASSERT_TRUE(WriteAndDie(store.get(), "t1/db/s.a/1/part-00000.gz.parquet"));
+  ASSERT_TRUE(WriteAndDie(store.get(), "t10/db/s.a/0/part-00000.gz.parquet"));
+  auto files = FilesUnder(root);
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_TRUE(files[0].starts_with("t1/db/s.a/0/.part-00000.gz.parquet.tmp-")) << files[0];
+  EXPECT_TRUE(files[1].starts_with("t1/db/s.a/1/.part-00000.gz.parquet.tmp-")) << files[1];
+  EXPECT_EQ(fs::file_size(root + "/" + files[0]), 3u << 20);
+  EXPECT_EQ(store->List("t1/").value().size(), 1u);  // the temp files are not objects
+
+  Result<int> discarded = store->AbortIncompleteWrites("t1/");
+  ASSERT_TRUE(discarded.ok()) << discarded.status();
+  EXPECT_EQ(*discarded, 2);
+  files = FilesUnder(root);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], "t1/export_info_t1.json");  // closed objects stay
+  EXPECT_TRUE(files[1].starts_with("t10/db/s.a/0/.part-00000.gz.parquet.tmp-")) << files[1];  // another prefix
+  EXPECT_EQ(*store->Get("t1/export_info_t1.json"), "{}");
+  EXPECT_EQ(store->AbortIncompleteWrites("t1/").value(), 0);  // nothing left: idempotent
+}
+
+TEST(LocalStore, AbortIncompleteWritesMatchesThePrefixAsListDoes) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  ASSERT_TRUE(WriteAndDie(store.get(), "a/part-1.parquet"));
+  ASSERT_TRUE(WriteAndDie(store.get(), "a/part-2.parquet"));
+  ASSERT_TRUE(WriteAndDie(store.get(), "b/part-1.parquet"));
+  ASSERT_TRUE(WriteAndDie(store.get(), "top.json"));
+  // Files that only look alike are not the store's: not 12 hex digits, or no name.
+  std::ofstream(root + "/a/.notes.tmp-keep") << "mine";
+  std::ofstream(root + "/a/..tmp-0123456789ab") << "mine";
+  // A string prefix selects by the key the temp file would have become.
+  EXPECT_EQ(store->AbortIncompleteWrites("a/part-2").value(), 1);
+  EXPECT_EQ(store->AbortIncompleteWrites("a/part").value(), 1);
+  EXPECT_EQ(store->AbortIncompleteWrites("b/nothing").value(), 0);
+  EXPECT_EQ(store->AbortIncompleteWrites("").value(), 2);  // the whole root
+  EXPECT_EQ(FilesUnder(root), (std::vector<std::string>{"a/..tmp-0123456789ab", "a/.notes.tmp-keep"}));
+  EXPECT_EQ(store->AbortIncompleteWrites("missing/dir/").value(), 0);
+}
+
+TEST(LocalStore, AbortIncompleteWritesLeavesOpenStreamsOfOtherPrefixesAlone) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root);
+  auto out = store->OpenWrite("live/x.parquet").value();
+  ASSERT_TRUE(WriteString(out.get(), "still writing").ok());
+  ASSERT_TRUE(WriteAndDie(store.get(), "dead/x.parquet"));
+  EXPECT_EQ(store->AbortIncompleteWrites("dead/").value(), 1);
+  ASSERT_TRUE(out->Close().ok());
+  EXPECT_EQ(FilesUnder(root), std::vector<std::string>{"live/x.parquet"});
+}
+
+TEST(LocalStore, AbortIncompleteWritesRejectsPrefixesLeavingTheRoot) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = Open(root + "/inner");
+  ASSERT_TRUE(WriteAndDie(store.get(), "x.parquet"));
+  Result<int> up = store->AbortIncompleteWrites("../");
+  EXPECT_EQ(up.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(up.status().message(), "local store: key prefix '../' has an empty, '.' or '..' segment");
+  Result<int> absolute = store->AbortIncompleteWrites("/tmp/");
+  EXPECT_EQ(absolute.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(absolute.status().message(), "local store: key prefix '/tmp/' is absolute");
+  EXPECT_EQ(store->AbortIncompleteWrites("a//").status().message(),
+            "local store: key prefix 'a//' has an empty, '.' or '..' segment");
+  EXPECT_EQ(FilesUnder(root).size(), 1u);  // nothing removed
 }
 
 TEST(LocalStore, LargeAndSmallWritesKeepTheirOrder) {
