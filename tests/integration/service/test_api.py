@@ -4,11 +4,13 @@ status, filters and pagination over more than 20 tasks, SigV4 refusals,
 DescribeDBClusters, /metrics and /healthz."""
 
 import datetime
+import os
 import re
 import time
 import unittest
 import unittest.mock
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import botocore.auth
@@ -294,7 +296,7 @@ class ApiTest(ServiceTestCase):
         self.assertEqual(shop["Engine"], "aurora-postgresql")
         self.assertEqual(shop["Status"], "available")
         self.assertEqual(shop["Endpoint"], "127.0.0.1")
-        self.assertEqual(shop["Port"], 55432)
+        self.assertEqual(shop["Port"], urllib.parse.urlsplit(os.environ["DBX_TEST_PG_URL"]).port)
         self.assertEqual(shop["DatabaseName"], DB)
         self.assertEqual(shop["MasterUsername"], "postgres")
         code, out, err = self.service.cli("describe-db-clusters", "--db-cluster-identifier", "billing")

@@ -307,8 +307,11 @@ TEST(PostgresSource, ReportsBadUrlsAndMissingObjects) {
 
   auto missing = OpenSource(PostgresUrl("srctest_no_such_db"), {});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  // host:port as the test server's URL gives them: postgresql://user@host:port/db.
+  const std::string url = PostgresUrl();
+  const std::string host_port = url.substr(url.find('@') + 1, url.rfind('/') - url.find('@') - 1);
   EXPECT_EQ(missing.status().message().rfind(
-                "connecting to PostgreSQL at 127.0.0.1:55432/srctest_no_such_db: ", 0),
+                "connecting to PostgreSQL at " + host_port + "/srctest_no_such_db: ", 0),
             0u)
       << missing.status();
   EXPECT_NE(missing.status().message().find("database \"srctest_no_such_db\" does not exist"),
