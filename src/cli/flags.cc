@@ -1,18 +1,10 @@
 #include "cli/flags.h"
 
-#include <cctype>
 #include <limits>
 
+#include "common/ascii.h"
+
 namespace dbexport::cli {
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 Result<int64_t> ParseByteSize(std::string_view text) {
   std::string error = "invalid size '" + std::string(text) + "': expected a number of bytes with an optional unit (KiB, MiB, GiB, TiB)";
@@ -20,7 +12,7 @@ Result<int64_t> ParseByteSize(std::string_view text) {
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
   if (i == 0) return InvalidArgument(error);
   std::string_view digits = text.substr(0, i);
-  std::string unit = Lower(text.substr(i));
+  std::string unit = AsciiLower(text.substr(i));
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
   int shift;
   if (unit.empty() || unit == "b") shift = 0;
@@ -41,7 +33,7 @@ Result<int64_t> ParseByteSize(std::string_view text) {
 }
 
 Result<parquet::Codec> ParseCodec(std::string_view text) {
-  std::string t = Lower(text);
+  std::string t = AsciiLower(text);
   if (t == "gzip") return parquet::Codec::kGzip;
   if (t == "snappy") return parquet::Codec::kSnappy;
   if (t == "zstd") return parquet::Codec::kZstd;
@@ -50,7 +42,7 @@ Result<parquet::Codec> ParseCodec(std::string_view text) {
 }
 
 Result<source::TypeMapping> ParseTypeMapping(std::string_view text) {
-  std::string t = Lower(text);
+  std::string t = AsciiLower(text);
   if (t == "aws") return source::TypeMapping::kAws;
   if (t == "native") return source::TypeMapping::kNative;
   return InvalidArgument("invalid type mapping '" + std::string(text) + "': expected aws or native");

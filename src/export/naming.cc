@@ -2,15 +2,9 @@
 
 #include <cstdio>
 #include <ctime>
-#include <random>
 
 namespace dbexport::exporter {
 namespace {
-
-constexpr char kInvalidIdentifierMessage[] =
-    "The parameter ExportTaskIdentifier is not a valid identifier. Identifiers must begin with a "
-    "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
-    "or contain two consecutive hyphens.";
 
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
@@ -24,16 +18,24 @@ std::tm UtcTm(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+bool IsValidRdsIdentifier(std::string_view id, size_t max_length) {
+  if (id.empty() || id.size() > max_length) return false;
+  if (!IsAsciiLetter(id.front()) || id.back() == '-') return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    if (!IsAsciiLetter(c) && !IsAsciiDigit(c) && c != '-') return false;
+    if (c == '-' && i > 0 && id[i - 1] == '-') return false;
+  }
+  return true;
+}
+
 Status ValidateTaskIdentifier(std::string_view id) {
   if (id.empty() || id.size() > kMaxTaskIdentifierLength) {
     return InvalidArgument("The parameter ExportTaskIdentifier is not a valid identifier. It must be 1 to " +
                            std::to_string(kMaxTaskIdentifierLength) + " characters long.");
   }
-  if (!IsAsciiLetter(id.front()) || id.back() == '-') return InvalidArgument(kInvalidIdentifierMessage);
-  for (size_t i = 0; i < id.size(); ++i) {
-    char c = id[i];
-    if (!IsAsciiLetter(c) && !IsAsciiDigit(c) && c != '-') return InvalidArgument(kInvalidIdentifierMessage);
-    if (c == '-' && i > 0 && id[i - 1] == '-') return InvalidArgument(kInvalidIdentifierMessage);
+  if (!IsValidRdsIdentifier(id, kMaxTaskIdentifierLength)) {
+    return InvalidArgument(std::string(kInvalidTaskIdentifierMessage));
   }
   return Status::OK();
 }
@@ -103,19 +105,6 @@ std::string TablesInfoKey(std::string_view task_id, int first, int last) {
          std::to_string(last) + ".json";
 }
 
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng();
-  uint64_t lo = rng();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                 // version 4
-  lo = (lo & ~(0xC0ull << 56)) | (0x80ull << 56);     // variant 10xx
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
-}
-
 std::string FormatManifestTime(std::chrono::system_clock::time_point t) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -124,16 +113,6 @@ std::string FormatManifestTime(std::chrono::system_clock::time_point t) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "%s %d, %04d, %d:%02d:%02d %s", kMonths[tm.tm_mon], tm.tm_mday,
                 tm.tm_year + 1900, hour12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
-  return buf;
-}
-
-std::string FormatIso8601(std::chrono::system_clock::time_point t) {
-  std::tm tm = UtcTm(t);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  if (ms < 0) ms += 1000;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "common/time_format.h"
+#include "common/uuid.h"
 #include "parquet/file_writer.h"
 
 namespace dbexport::exporter {
@@ -16,9 +18,20 @@ namespace dbexport::exporter {
 // RDS limit on ExportTaskIdentifier.
 inline constexpr size_t kMaxTaskIdentifierLength = 60;
 
-// Checks an ExportTaskIdentifier against the RDS rule (begins with a letter;
-// ASCII letters, digits and hyphens; no trailing or double hyphen; 1..60
-// characters). Returns InvalidArgument with the RDS message.
+// The RDS message for an ExportTaskIdentifier of 1..60 characters that
+// breaks the identifier rule.
+inline constexpr std::string_view kInvalidTaskIdentifierMessage =
+    "The parameter ExportTaskIdentifier is not a valid identifier. Identifiers must begin with a "
+    "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
+    "or contain two consecutive hyphens.";
+
+// The RDS identifier rule (export task and DB cluster identifiers): begins
+// with an ASCII letter; ASCII letters, digits and hyphens; no trailing or
+// double hyphen; 1..max_length characters.
+bool IsValidRdsIdentifier(std::string_view id, size_t max_length);
+
+// Checks an ExportTaskIdentifier against the RDS rule (1..60 characters).
+// Returns InvalidArgument with the RDS message.
 Status ValidateTaskIdentifier(std::string_view id);
 
 // "export-<yyyymmdd>-<hhmmss>" in UTC, a valid identifier.
@@ -44,12 +57,9 @@ std::string ExportInfoKey(std::string_view task_id);
 // <task_id>/export_tables_info_<task_id>_from_<first>_to_<last>.json (1-based).
 std::string TablesInfoKey(std::string_view task_id, int first, int last);
 
-// A random (version 4) UUID in its 36-character text form.
-std::string NewUuid();
-
-// "Jul 19, 2023, 11:21:00 PM" (UTC), the manifests' extraction times.
+// "Jul 19, 2023, 11:21:00 PM" (UTC), the manifests' extraction times. Data
+// file UUIDs (NewUuid) and the API's timestamps (FormatIso8601) come from
+// common/uuid.h and common/time_format.h.
 std::string FormatManifestTime(std::chrono::system_clock::time_point t);
-// "2023-07-19T23:21:00.123Z", the API's timestamps.
-std::string FormatIso8601(std::chrono::system_clock::time_point t);
 
 }  // namespace dbexport::exporter

@@ -29,6 +29,30 @@
 
 namespace dbexport::parquet {
 
+// Bytes per value in `Column::fixed` for `field` (the layout above); 0 for
+// BYTE_ARRAY, whose values live in `data`.
+inline int FixedValueWidth(const Field& field) {
+  switch (field.type) {
+    case PhysicalType::kBoolean: return 1;
+    case PhysicalType::kInt32:
+    case PhysicalType::kFloat: return 4;
+    case PhysicalType::kInt64:
+    case PhysicalType::kDouble: return 8;
+    case PhysicalType::kFixedLenByteArray: return field.type_length;
+    case PhysicalType::kByteArray: return 0;
+  }
+  return 0;
+}
+
+// The T stored at `p`, at any alignment (a value of `Column::fixed`, or raw
+// bytes read a word at a time).
+template <typename T>
+T LoadUnaligned(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
 struct Column {
   std::vector<uint8_t> valid;          // per row: 1 = value present, 0 = NULL
   std::vector<uint8_t> fixed;          // fixed-width values

@@ -11,19 +11,6 @@ namespace {
 // Page sizes are i32 in parquet.thrift.
 constexpr int64_t kMaxPageBytes = std::numeric_limits<int32_t>::max();
 
-int ValueWidth(const Field& f) {
-  switch (f.type) {
-    case PhysicalType::kBoolean: return 1;
-    case PhysicalType::kInt32:
-    case PhysicalType::kFloat: return 4;
-    case PhysicalType::kInt64:
-    case PhysicalType::kDouble: return 8;
-    case PhysicalType::kFixedLenByteArray: return f.type_length;
-    case PhysicalType::kByteArray: return 0;
-  }
-  return 0;
-}
-
 int64_t CountPresent(const uint8_t* valid, int64_t n) {
   if (valid == nullptr) return n;
   int64_t count = 0;
@@ -41,7 +28,7 @@ ColumnWriter::ColumnWriter(const Field& field, const WriterOptions& options,
       max_def_(field.is_list ? (field.nullable ? 1 : 0) + 1 + (field.element_nullable ? 1 : 0)
                              : (field.nullable ? 1 : 0)),
       max_rep_(field.is_list ? 1 : 0),
-      width_(ValueWidth(field)),
+      width_(FixedValueWidth(field)),
       page_stats_(StatsKindFor(field)),
       chunk_stats_(StatsKindFor(field)) {
   if (options.dictionary_page_bytes > 0) {

@@ -5,15 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "parquet/column_batch.h"
+
 namespace dbexport::parquet {
 namespace {
-
-template <typename T>
-T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 template <typename T>
 std::string Plain(T v) {
@@ -28,14 +23,14 @@ bool IntegerMinMax(const uint8_t* values, const uint8_t* valid, size_t n, T* out
   size_t present = n;
   if (valid == nullptr) {
     for (size_t i = 0; i < n; ++i) {
-      T x = Load<T>(values + i * sizeof(T));
+      T x = LoadUnaligned<T>(values + i * sizeof(T));
       mn = std::min(mn, x);
       mx = std::max(mx, x);
     }
   } else {
     present = 0;
     for (size_t i = 0; i < n; ++i) {
-      T x = Load<T>(values + i * sizeof(T));
+      T x = LoadUnaligned<T>(values + i * sizeof(T));
       bool ok = valid[i] != 0;
       mn = std::min(mn, ok ? x : std::numeric_limits<T>::max());
       mx = std::max(mx, ok ? x : std::numeric_limits<T>::lowest());
@@ -56,7 +51,7 @@ bool FloatMinMax(const uint8_t* values, const uint8_t* valid, size_t n, T* out_m
   bool any = false;
   for (size_t i = 0; i < n; ++i) {
     if (valid != nullptr && valid[i] == 0) continue;
-    T x = Load<T>(values + i * sizeof(T));
+    T x = LoadUnaligned<T>(values + i * sizeof(T));
     if (std::isnan(x)) {
       ++*nans;
       continue;

@@ -65,20 +65,13 @@ __int128 Pow10(int p) {
   return v;
 }
 
-template <typename T>
-T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
 // Index of the first non-NULL value outside [lo, hi], or -1. A min/max
 // reduction first (vectorizable); the scan runs only when it fails.
 template <typename T>
 int64_t FindOutOfRange(const uint8_t* values, const uint8_t* valid, int64_t n, T lo, T hi) {
   T mn = std::numeric_limits<T>::max(), mx = std::numeric_limits<T>::lowest();
   for (int64_t i = 0; i < n; ++i) {
-    T x = Load<T>(values + i * static_cast<int64_t>(sizeof(T)));
+    T x = LoadUnaligned<T>(values + i * static_cast<int64_t>(sizeof(T)));
     bool ok = valid == nullptr || valid[i] != 0;
     mn = std::min(mn, ok ? x : std::numeric_limits<T>::max());
     mx = std::max(mx, ok ? x : std::numeric_limits<T>::lowest());
@@ -86,7 +79,7 @@ int64_t FindOutOfRange(const uint8_t* values, const uint8_t* valid, int64_t n, T
   if (mn >= lo && mx <= hi) return -1;
   for (int64_t i = 0; i < n; ++i) {
     if (valid != nullptr && valid[i] == 0) continue;
-    T x = Load<T>(values + i * static_cast<int64_t>(sizeof(T)));
+    T x = LoadUnaligned<T>(values + i * static_cast<int64_t>(sizeof(T)));
     if (x < lo || x > hi) return i;
   }
   return -1;
@@ -95,7 +88,7 @@ int64_t FindOutOfRange(const uint8_t* values, const uint8_t* valid, int64_t n, T
 bool AllAscii(const uint8_t* p, size_t n) {
   uint64_t acc = 0;
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) acc |= Load<uint64_t>(p + i);
+  for (; i + 8 <= n; i += 8) acc |= LoadUnaligned<uint64_t>(p + i);
   for (; i < n; ++i) acc |= p[i];
   return (acc & 0x8080808080808080ull) == 0;
 }
@@ -172,19 +165,6 @@ Status CheckByteArrayShape(const Locator& at, const Column& c, int64_t count) {
   return Status::OK();
 }
 
-int FixedWidth(const Field& f) {
-  switch (f.type) {
-    case PhysicalType::kBoolean: return 1;
-    case PhysicalType::kInt32:
-    case PhysicalType::kFloat: return 4;
-    case PhysicalType::kInt64:
-    case PhysicalType::kDouble: return 8;
-    case PhysicalType::kFixedLenByteArray: return f.type_length;
-    case PhysicalType::kByteArray: return 0;
-  }
-  return 0;
-}
-
 const char* LogicalName(const LogicalType& lt) {
   switch (lt.kind) {
     case LogicalKind::kString: return "STRING";
@@ -199,7 +179,7 @@ Status CheckRange(const Locator& at, const uint8_t* values, const uint8_t* valid
                   T hi, const std::string& type_name) {
   int64_t bad = FindOutOfRange<T>(values, valid, n, lo, hi);
   if (bad < 0) return Status::OK();
-  T v = Load<T>(values + bad * static_cast<int64_t>(sizeof(T)));
+  T v = LoadUnaligned<T>(values + bad * static_cast<int64_t>(sizeof(T)));
   return at.Error(bad, "value " + std::to_string(v) + " is out of range for " + type_name + " [" +
                            std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
@@ -216,12 +196,12 @@ Status CheckDecimal(const Locator& at, const uint8_t* values, const uint8_t* val
   if (f.type == PhysicalType::kInt32) {
     auto lim = static_cast<int32_t>(limit);
     int64_t bad = FindOutOfRange<int32_t>(values, valid, n, -lim, lim);
-    return bad < 0 ? Status::OK() : too_many(bad, Load<int32_t>(values + 4 * bad));
+    return bad < 0 ? Status::OK() : too_many(bad, LoadUnaligned<int32_t>(values + 4 * bad));
   }
   if (f.type == PhysicalType::kInt64) {
     auto lim = static_cast<int64_t>(limit);
     int64_t bad = FindOutOfRange<int64_t>(values, valid, n, -lim, lim);
-    return bad < 0 ? Status::OK() : too_many(bad, Load<int64_t>(values + 8 * bad));
+    return bad < 0 ? Status::OK() : too_many(bad, LoadUnaligned<int64_t>(values + 8 * bad));
   }
   // FIXED_LEN_BYTE_ARRAY: big-endian two's complement, sign-extended.
   auto w = static_cast<int64_t>(f.type_length);
@@ -294,7 +274,7 @@ bool IsValidUtf8(const uint8_t* p, size_t n, size_t* error_at) {
     return false;
   };
   while (i < n) {
-    if (i + 8 <= n && (Load<uint64_t>(p + i) & 0x8080808080808080ull) == 0) {
+    if (i + 8 <= n && (LoadUnaligned<uint64_t>(p + i) & 0x8080808080808080ull) == 0) {
       i += 8;
       continue;
     }
@@ -343,7 +323,7 @@ Status CheckColumn(const Field& field, const Column& column, int64_t num_rows, i
   if (field.type == PhysicalType::kByteArray) {
     DBX_RETURN_IF_ERROR(CheckByteArrayShape(at, column, count));
   } else {
-    int64_t width = FixedWidth(field);
+    int64_t width = FixedValueWidth(field);
     if (static_cast<int64_t>(column.fixed.size()) != count * width) {
       std::string type = field.type == PhysicalType::kFixedLenByteArray
                              ? "FIXED_LEN_BYTE_ARRAY(" + std::to_string(width) + ")"

@@ -7,6 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include "export/naming.h"
+#include "storage/s3/sigv4.h"
+
 extern char** environ;
 
 namespace dbexport::service {
@@ -125,21 +128,6 @@ bool CheckHttpUrl(Checker& check, const toml::table& table, const char* key, con
   return true;
 }
 
-std::string PercentEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Reads the environment variable named by `env_key`, which must be set and
 // non-empty. `*out` is unchanged when the key is absent.
 bool GetEnvSecret(Checker& check, const toml::table& table, const char* env_key,
@@ -226,7 +214,7 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
     return false;
   }
   if (!RequireString(check, table, "name", &cluster->name, where)) return false;
-  if (!IsValidRdsIdentifier(cluster->name, kMaxClusterNameLength)) {
+  if (!exporter::IsValidRdsIdentifier(cluster->name, kMaxClusterNameLength)) {
     return check.Fail(table.get("name")->source(),
                       "cluster name '" + cluster->name +
                           "' is not a valid DB cluster identifier: it must begin with a letter, contain only "
@@ -258,7 +246,7 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
       return check.Fail(table.get("password_env")->source(),
                         "'password_env' in " + named + " needs a user name in 'source' (user@host)");
     }
-    cluster->source_url = parts.scheme + "://" + parts.userinfo + ":" + PercentEncode(password) + "@" +
+    cluster->source_url = parts.scheme + "://" + parts.userinfo + ":" + s3::UriEncode(password) + "@" +
                           parts.host + (parts.port.empty() ? "" : ":" + parts.port) + parts.rest;
   }
   if (const toml::node* p = table.get("parallelism")) {
@@ -374,18 +362,6 @@ const AccessKey* ServiceConfig::FindAccessKey(const std::string& id) const {
 
 std::string ServiceConfig::ClusterArn(const std::string& name) const {
   return "arn:aws:rds:" + region + ":" + account_id + ":cluster:" + name;
-}
-
-bool IsValidRdsIdentifier(const std::string& id, size_t max_length) {
-  if (id.empty() || id.size() > max_length) return false;
-  if (!std::isalpha(static_cast<unsigned char>(id[0]))) return false;
-  if (id.back() == '-') return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(id[i]);
-    if (c >= 0x80 || !(std::isalnum(c) || c == '-')) return false;
-    if (c == '-' && i > 0 && id[i - 1] == '-') return false;
-  }
-  return true;
 }
 
 Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& path,

@@ -68,9 +68,4 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& pa
 // The process environment as a map.
 std::map<std::string, std::string> ProcessEnvironment();
 
-// The RDS identifier rule (ExportTaskIdentifier, DB cluster names): begins
-// with a letter; ASCII letters, digits and hyphens; no trailing hyphen, no two
-// consecutive hyphens; 1..max_length characters.
-bool IsValidRdsIdentifier(const std::string& id, size_t max_length);
-
 }  // namespace dbexport::service

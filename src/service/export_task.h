@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time_format.h"
 
 namespace dbexport::service {
 
@@ -26,11 +27,8 @@ bool IsActive(TaskStatus status);
 // Milliseconds since the Unix epoch, UTC.
 using TimeMs = int64_t;
 TimeMs NowMs();
-// ISO 8601 UTC with milliseconds: 2022-11-01T17:36:46.961Z.
-std::string FormatIso8601(TimeMs t);
-// Parses the forms the export engine reports ("...Z", "+00", with or without
-// fractions); nullopt when unrecognised.
-std::optional<TimeMs> ParseIso8601(const std::string& text);
+// FormatIso8601(TimeMs) and ParseIso8601 (the forms the export engine
+// reports) come from common/time_format.h.
 
 struct ExportTask {
   // API fields.

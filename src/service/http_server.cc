@@ -4,8 +4,8 @@
 
 #include <set>
 
+#include "common/uuid.h"
 #include "service/log.h"
-#include "service/uuid_internal.h"
 #include "storage/s3/sigv4.h"
 
 namespace dbexport::service {
@@ -19,27 +19,9 @@ constexpr size_t kMaxBodyBytes = 1 << 20;
 // (SigV4 canonicalises the decoded values). Query strings use %20 for spaces;
 // '+' stays '+' as SigV4 expects.
 Result<std::vector<std::pair<std::string, std::string>>> RawQuery(const std::string& target) {
-  std::vector<std::pair<std::string, std::string>> out;
   size_t q = target.find('?');
-  if (q == std::string::npos) return out;
-  std::string query = target.substr(q + 1);
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t amp = query.find('&', start);
-    std::string pair = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      DBX_ASSIGN_OR_RETURN(std::string name, s3::UriDecode(pair.substr(0, eq)));
-      std::string value;
-      if (eq != std::string::npos) {
-        DBX_ASSIGN_OR_RETURN(value, s3::UriDecode(pair.substr(eq + 1)));
-      }
-      out.emplace_back(std::move(name), std::move(value));
-    }
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-  return out;
+  if (q == std::string::npos) return std::vector<std::pair<std::string, std::string>>{};
+  return SplitParams(std::string_view(target).substr(q + 1), s3::UriDecode);
 }
 
 std::string MetricsAction(const FormParams& params) {

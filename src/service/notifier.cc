@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/uuid.h"
 #include "service/log.h"
-#include "service/uuid_internal.h"
 
 namespace dbexport::service {
 

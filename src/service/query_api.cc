@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "common/ascii.h"
 #include "service/log.h"
 #include "service/query_internal.h"
 
@@ -120,32 +121,33 @@ std::vector<Filter> ReadFilters(const FormParams& params) {
   return filters;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
-Result<FormParams> ParseFormBody(std::string_view body) {
-  FormParams params;
+Result<std::vector<std::pair<std::string, std::string>>> SplitParams(std::string_view text, ParamDecoder decode) {
+  std::vector<std::pair<std::string, std::string>> out;
   size_t start = 0;
-  while (start <= body.size()) {
-    size_t amp = body.find('&', start);
-    std::string_view pair = body.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+  while (start <= text.size()) {
+    size_t amp = text.find('&', start);
+    std::string_view pair = text.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     if (!pair.empty()) {
       size_t eq = pair.find('=');
-      DBX_ASSIGN_OR_RETURN(std::string name, FormDecode(pair.substr(0, eq)));
+      DBX_ASSIGN_OR_RETURN(std::string name, decode(pair.substr(0, eq)));
       std::string value;
       if (eq != std::string_view::npos) {
-        DBX_ASSIGN_OR_RETURN(value, FormDecode(pair.substr(eq + 1)));
+        DBX_ASSIGN_OR_RETURN(value, decode(pair.substr(eq + 1)));
       }
-      params[std::move(name)] = std::move(value);
+      out.emplace_back(std::move(name), std::move(value));
     }
     if (amp == std::string_view::npos) break;
     start = amp + 1;
   }
+  return out;
+}
+
+Result<FormParams> ParseFormBody(std::string_view body) {
+  DBX_ASSIGN_OR_RETURN(auto pairs, SplitParams(body, FormDecode));
+  FormParams params;
+  for (auto& [name, value] : pairs) params[std::move(name)] = std::move(value);
   return params;
 }
 
@@ -262,7 +264,7 @@ ApiResponse QueryApi::DescribeExportTasks(const FormParams& params, const std::s
       std::string field = f.name == "export-task-identifier" ? t.id
                           : f.name == "s3-bucket"            ? t.s3_bucket
                           : f.name == "source-arn"           ? t.source_arn
-                                                             : Lower(TaskStatusName(t.status));
+                                                             : AsciiLower(TaskStatusName(t.status));
       if (std::find(f.values.begin(), f.values.end(), field) == f.values.end()) return false;
     }
     return true;

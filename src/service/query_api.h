@@ -10,6 +10,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "service/config.h"
@@ -59,6 +61,13 @@ struct ApiResponse {
 
 // Decoded form parameters; a repeated name keeps its last value.
 using FormParams = std::map<std::string, std::string>;
+
+// Splits "a=1&b&c=2" at '&' and at the first '=' of each pair (a pair
+// without '=' has an empty value; empty pairs are skipped) and decodes names
+// and values with `decode`, keeping their order and repeats. The first
+// decoding error is returned.
+using ParamDecoder = Result<std::string> (*)(std::string_view);
+Result<std::vector<std::pair<std::string, std::string>>> SplitParams(std::string_view text, ParamDecoder decode);
 
 // Parses an application/x-www-form-urlencoded body ('+' is a space).
 // InvalidArgument naming the bad escape.

@@ -17,13 +17,6 @@ namespace dbexport::service {
 // The Engine every configured cluster reports (PostgreSQL sources).
 inline constexpr std::string_view kClusterEngine = "aurora-postgresql";
 
-// The exact RDS message for a bad ExportTaskIdentifier.
-inline constexpr std::string_view kBadIdentifierMessage =
-    "The parameter ExportTaskIdentifier is not a valid identifier. Identifiers must begin with a letter; must "
-    "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive "
-    "hyphens.";
-// ExportTaskIdentifier length limit (RDS).
-inline constexpr size_t kMaxExportTaskIdentifierLength = 60;
 
 struct CheckFailure {
   ApiErrorCode code;

@@ -1,10 +1,8 @@
 #include "service/request_auth.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <ctime>
 
+#include "common/ascii.h"
 #include "storage/s3/sigv4.h"
 
 namespace dbexport::service {
@@ -15,40 +13,9 @@ constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
 
 const std::string* FindHeader(const IncomingRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return &value;
-    }
+    if (EqualsIgnoreAsciiCase(key, name)) return &value;
   }
   return nullptr;
-}
-
-// "YYYYMMDDTHHMMSSZ" -> ms since the epoch.
-std::optional<TimeMs> ParseAmzDate(const std::string& text) {
-  int y, mo, d, h, mi, s, n = 0;
-  if (text.size() != 16 || std::sscanf(text.c_str(), "%4d%2d%2dT%2d%2d%2dZ%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
-      n != 16) {
-    return std::nullopt;
-  }
-  struct tm tm {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<TimeMs>(timegm(&tm)) * 1000;
-}
-
-std::string FormatAmzDate(TimeMs t) {
-  time_t seconds = static_cast<time_t>(t / 1000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 constexpr char kSignatureMismatch[] =
@@ -84,7 +51,7 @@ Result<std::string> RequestAuthenticator::Verify(const IncomingRequest& request,
   if (amz_date == nullptr) {
     return InvalidArgument("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
-  std::optional<TimeMs> signed_at = ParseAmzDate(*amz_date);
+  std::optional<TimeMs> signed_at = s3::ParseAmzDate(*amz_date);
   if (!signed_at) {
     return InvalidArgument("The X-Amz-Date header '" + *amz_date + "' is not in the form YYYYMMDDTHHMMSSZ.");
   }
@@ -112,11 +79,11 @@ Result<std::string> RequestAuthenticator::Verify(const IncomingRequest& request,
   }
   if (*signed_at < now - kMaxClockSkewMs) {
     return PermissionDenied("Signature expired: " + *amz_date + " is now earlier than " +
-                            FormatAmzDate(now - kMaxClockSkewMs) + " (" + FormatAmzDate(now) + " - 15 min.)");
+                            s3::FormatAmzDate(now - kMaxClockSkewMs) + " (" + s3::FormatAmzDate(now) + " - 15 min.)");
   }
   if (*signed_at > now + kMaxClockSkewMs) {
     return PermissionDenied("Signature not yet current: " + *amz_date + " is still later than " +
-                            FormatAmzDate(now + kMaxClockSkewMs) + " (" + FormatAmzDate(now) + " + 15 min.)");
+                            s3::FormatAmzDate(now + kMaxClockSkewMs) + " (" + s3::FormatAmzDate(now) + " + 15 min.)");
   }
 
   s3::SigV4Request canonical;

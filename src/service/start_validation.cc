@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "export/export.h"
+#include "export/naming.h"
 #include "service/query_internal.h"
 
 namespace dbexport::service {
@@ -153,8 +154,8 @@ std::optional<CheckFailure> CheckKmsKey(const ServiceConfig& config, const std::
 }  // namespace
 
 std::optional<CheckFailure> CheckStartRequest(const ServiceConfig& config, StartRequest* request) {
-  if (!IsValidRdsIdentifier(request->id, kMaxExportTaskIdentifierLength)) {
-    return CheckFailure{api_error::kInvalidParameterValue, std::string(kBadIdentifierMessage)};
+  if (!exporter::IsValidRdsIdentifier(request->id, exporter::kMaxTaskIdentifierLength)) {
+    return CheckFailure{api_error::kInvalidParameterValue, std::string(exporter::kInvalidTaskIdentifierMessage)};
   }
   if (auto failure = CheckSourceArn(config, request)) return failure;
   if (std::string problem = BucketNameProblem(request->s3_bucket); !problem.empty()) {

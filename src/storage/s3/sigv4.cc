@@ -6,18 +6,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
+
+#include "common/ascii.h"
+#include "common/time_format.h"
 
 namespace dbexport::s3 {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Trims both ends and collapses runs of spaces into one (the SigV4 header
 // value rule; it applies inside quotes too).
@@ -41,7 +39,7 @@ std::string TrimAll(std::string_view value) {
 void RemoveHeader(SigV4Request* request, std::string_view name) {
   auto& headers = request->headers;
   headers.erase(std::remove_if(headers.begin(), headers.end(),
-                               [&](const auto& h) { return Lower(h.first) == name; }),
+                               [&](const auto& h) { return AsciiLower(h.first) == name; }),
                 headers.end());
 }
 
@@ -147,7 +145,7 @@ std::string CanonicalRequest(const SigV4Request& request,
     out += ':';
     bool first = true;
     for (const auto& [k, v] : request.headers) {
-      if (Lower(k) != name) continue;
+      if (AsciiLower(k) != name) continue;
       if (!first) out += ',';
       out += TrimAll(v);
       first = false;
@@ -206,7 +204,7 @@ Status SignRequest(SigV4Request* request, const AwsCredentials& credentials,
                            "' is not YYYYMMDDTHHMMSSZ");
   }
   bool has_host = std::any_of(request->headers.begin(), request->headers.end(),
-                              [](const auto& h) { return Lower(h.first) == "host"; });
+                              [](const auto& h) { return AsciiLower(h.first) == "host"; });
   if (!has_host) {
     return InvalidArgument("signing " + request->method + " " + request->path +
                            ": no host header");
@@ -219,7 +217,7 @@ Status SignRequest(SigV4Request* request, const AwsCredentials& credentials,
   }
 
   std::vector<std::string> signed_headers;
-  for (const auto& h : request->headers) signed_headers.push_back(Lower(h.first));
+  for (const auto& h : request->headers) signed_headers.push_back(AsciiLower(h.first));
   std::sort(signed_headers.begin(), signed_headers.end());
   signed_headers.erase(std::unique(signed_headers.begin(), signed_headers.end()),
                        signed_headers.end());
@@ -241,13 +239,24 @@ Status SignRequest(SigV4Request* request, const AwsCredentials& credentials,
   return Status::OK();
 }
 
-std::string AmzDateNow() {
-  std::time_t now = std::time(nullptr);
+std::string AmzDateNow() { return FormatAmzDate(static_cast<int64_t>(std::time(nullptr)) * 1000); }
+
+std::string FormatAmzDate(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&seconds, &tm);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
   return buf;
+}
+
+std::optional<int64_t> ParseAmzDate(const std::string& text) {
+  int y, mo, d, h, mi, s, n = 0;
+  if (text.size() != 16 || std::sscanf(text.c_str(), "%4d%2d%2dT%2d%2d%2dZ%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 ||
+      n != 16) {
+    return std::nullopt;
+  }
+  return UtcFieldsToUnixMs(y, mo, d, h, mi, s);
 }
 
 Result<SigV4Authorization> ParseAuthorization(std::string_view header_value) {
@@ -299,14 +308,14 @@ Result<SigV4Authorization> ParseAuthorization(std::string_view header_value) {
         size_t semi = value.find(';', start);
         std::string_view h = value.substr(start, semi - start);
         if (h.empty()) return fail("SignedHeaders has an empty name");
-        auth.signed_headers.push_back(Lower(h));
+        auth.signed_headers.push_back(AsciiLower(h));
         if (semi == std::string_view::npos) break;
         start = semi + 1;
       }
       have_signed = true;
     } else if (name == "Signature") {
       if (value.size() != 64 || !IsHex(value)) return fail("Signature is not 64 hex digits");
-      auth.signature = Lower(value);
+      auth.signature = AsciiLower(value);
       have_signature = true;
     } else {
       return fail("unknown field '" + std::string(name) + "'");

@@ -20,6 +20,8 @@
 //
 // Pure functions; thread-safe.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -99,6 +101,11 @@ Status SignRequest(SigV4Request* request, const AwsCredentials& credentials,
 
 // The current UTC time as "YYYYMMDDTHHMMSSZ".
 std::string AmzDateNow();
+// `unix_ms` (milliseconds since the Unix epoch) as "YYYYMMDDTHHMMSSZ".
+std::string FormatAmzDate(int64_t unix_ms);
+// "YYYYMMDDTHHMMSSZ" -> milliseconds since the Unix epoch; nullopt unless
+// the text is exactly that form.
+std::optional<int64_t> ParseAmzDate(const std::string& text);
 
 // The parts of an "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/
 // service/aws4_request, SignedHeaders=host;x-amz-date, Signature=..." header.

@@ -1,10 +1,11 @@
 #include "storage/s3/sts.h"
 
 #include <cctype>
-#include <ctime>
 #include <mutex>
+#include <optional>
 #include <pugixml.hpp>
 
+#include "common/time_format.h"
 #include "storage/s3/sigv4.h"
 
 namespace dbexport::s3 {
@@ -14,15 +15,10 @@ namespace {
 constexpr size_t kMaxRoleSessionName = 64;
 
 // "2026-11-24T19:04:46.147412Z" or "2026-11-24T19:04:46Z" (UTC).
-Result<std::chrono::system_clock::time_point> ParseIso8601(const std::string& text) {
-  std::tm tm{};
-  if (text.size() < 20 || sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                                 &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-    return InvalidArgument("'" + text + "' is not an ISO 8601 UTC time");
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+Result<std::chrono::system_clock::time_point> ParseExpiration(const std::string& text) {
+  std::optional<int64_t> unix_ms = text.size() < 20 ? std::nullopt : ParseIso8601(text);
+  if (!unix_ms) return InvalidArgument("'" + text + "' is not an ISO 8601 UTC time");
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(*unix_ms));
 }
 
 std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -128,7 +124,7 @@ Result<TemporaryCredentials> AssumeRole(AwsCaller& sts, const std::string& role_
       out.credentials.session_token.empty()) {
     return fail("no Credentials");
   }
-  auto expiration = ParseIso8601(creds.child_value("Expiration"));
+  auto expiration = ParseExpiration(creds.child_value("Expiration"));
   if (!expiration.ok()) return fail("Expiration " + expiration.status().message());
   out.expiration = *expiration;
   return out;

@@ -205,18 +205,5 @@ TEST(ServiceConfig, LoadConfigReadsAFile) {
   EXPECT_EQ(config->clusters[0].name, "shop");
 }
 
-TEST(ServiceConfig, RdsIdentifierRule) {
-  EXPECT_TRUE(IsValidRdsIdentifier("a", 60));
-  EXPECT_TRUE(IsValidRdsIdentifier("my-export-1", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("1abc", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("abc-", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("a--b", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("a_b", 60));
-  EXPECT_FALSE(IsValidRdsIdentifier("caf\xc3\xa9", 60));
-  EXPECT_TRUE(IsValidRdsIdentifier(std::string(60, 'a'), 60));
-  EXPECT_FALSE(IsValidRdsIdentifier(std::string(61, 'a'), 60));
-}
-
 }  // namespace
 }  // namespace dbexport::service

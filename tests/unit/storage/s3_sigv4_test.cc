@@ -263,6 +263,15 @@ TEST(SigV4, UriDecode) {
   EXPECT_EQ(UriDecode("abc%zz").status(), InvalidArgument("decoding URI component 'abc%zz': bad %-escape"));
 }
 
+TEST(SigV4, AmzDateFormatAndParse) {
+  EXPECT_EQ(FormatAmzDate(1440938160999), "20150830T123600Z");
+  EXPECT_EQ(ParseAmzDate("20150830T123600Z"), std::optional<int64_t>(1440938160000));
+  EXPECT_EQ(ParseAmzDate(AmzDateNow()).has_value(), true);
+  EXPECT_EQ(ParseAmzDate("20150830T123600"), std::nullopt);
+  EXPECT_EQ(ParseAmzDate("2015-08-30T12:36:00Z"), std::nullopt);
+  EXPECT_EQ(ParseAmzDate("20150830T123600Zx"), std::nullopt);
+}
+
 TEST(SigV4, SignRequestRejectsMissingInputs) {
   SigV4Request no_host{"GET", "/", {}, {}, std::string(kEmptyPayloadSha256)};
   EXPECT_EQ(SignRequest(&no_host, kSuiteCredentials, "us-east-1", "s3", kSuiteDate),
