@@ -42,7 +42,7 @@ struct Args {
   double gib = 1.0;
   int workers = 4;
   int64_t file_mib = 128;
-  int64_t part_mib = 16;
+  int64_t part_mib = s3::kDefaultPartSize / kMiB;
   int in_flight = 2;
   std::string endpoint;
   std::string bucket;

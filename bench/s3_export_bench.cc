@@ -8,18 +8,23 @@
 //   (a) dbexport run --dest <dir>
 //   (b) dbexport run --dest s3://<bucket>/<prefix> --iam-role-arn ...
 //       --kms-key-id ... with AWS_ENDPOINT_URL at the endpoint
+//   (c) the same as (b) with S3 (not STS) at a DiscardS3Sink
+//       (discard_s3_sink.h) in this process: S3 that costs nothing, which
+//       tells our client's cost apart from the S3 server's (--no-sink:
+//       skipped)
 // one after the other. Each run is measured from fork to wait4: wall time,
 // CPU time and peak RSS (ru_maxrss) of the dbexport process, plus the CPU
 // time that, meanwhile, the S3 server (the process listening on the
-// endpoint's port), the PostgreSQL server (the postmaster and its ended
-// backends) and the whole machine spent: on a small machine an emulator
-// written in Python competes with the export for the same cores. Prints
-// best and median times, their S3/local ratio and the peak RSS of each
-// against the goals (S3 within 1.2x of local; under 512 MiB at 4 workers).
+// endpoint's port, or this process for the sink), the PostgreSQL server
+// (the postmaster and its ended backends) and the whole machine spent: on a
+// small machine an emulator written in Python competes with the export for
+// the same cores. Prints best and median times, their S3/local ratio and
+// the peak RSS of each against the goals (S3 within 1.2x of local; under
+// 512 MiB at 4 workers).
 //
 //   s3_export_bench [--pg-url URL] [--s3-endpoint URL] [--rows N]
 //                   [--parallelism 4,2] [--repeat 3] [--bucket B]
-//                   [--out DIR] [--reload]
+//                   [--out DIR] [--reload] [--no-sink]
 // Defaults: $DBX_TEST_PG_URL, $DBX_TEST_S3_ENDPOINT. The endpoint is given
 // moto's test credentials (AWS_ACCESS_KEY_ID=testing ...).
 
@@ -35,6 +40,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "discard_s3_sink.h"
 
 #ifndef DBX_DBEXPORT_BINARY
 #error "DBX_DBEXPORT_BINARY must be defined by the build"
@@ -65,22 +71,17 @@ struct Options {
   std::string bucket = "benchs3-export";
   std::string out = "/tmp/dbx-s3-export-bench";
   bool reload = false;
+  bool sink = true;
 };
 
 // What one export run cost.
 struct Measurement {
   ChildRun run;
-  double moto_cpu = -1;  // S3 server's CPU seconds during the run; -1: unknown
+  double server_cpu = -1;  // the S3 server's CPU seconds during the run; -1: unknown
   double pg_cpu = -1;  // PostgreSQL's CPU seconds during the run; -1: unknown
   double machine_busy = 0;  // fraction of all CPUs busy during the run
   int64_t rows = 0;  // as dbexport reported them
-  int64_t bytes = 0;  // Parquet files and manifests written
-};
-
-// The servers whose CPU time is sampled around each run.
-struct Servers {
-  pid_t moto = -1;
-  pid_t postgres = -1;
+  int64_t bytes = 0;  // Parquet files and manifests; for the sink, all request bodies
 };
 
 std::string Aws(const Options& o) {
@@ -88,9 +89,11 @@ std::string Aws(const Options& o) {
          " aws --endpoint-url " + ShellQuote(o.s3_endpoint) + " ";
 }
 
-std::vector<std::string> S3Environment(const Options& o) {
-  return {"AWS_ENDPOINT_URL=" + o.s3_endpoint, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
-          std::string("AWS_REGION=") + kRegion};
+// The environment of an export to S3 at `s3_endpoint` (STS and KMS at the
+// benchmark's endpoint).
+std::vector<std::string> S3Environment(const Options& o, const std::string& s3_endpoint) {
+  return {"AWS_ENDPOINT_URL=" + o.s3_endpoint, "AWS_ENDPOINT_URL_S3=" + s3_endpoint, "AWS_ACCESS_KEY_ID=testing",
+          "AWS_SECRET_ACCESS_KEY=testing", std::string("AWS_REGION=") + kRegion};
 }
 
 double CpuDelta(pid_t pid, bool with_children, double before) {
@@ -106,21 +109,22 @@ int64_t ReportedRows(const std::string& stdout_text) {
   return std::atoll(stdout_text.c_str() + tables + 9);
 }
 
-// Runs one export (argv after "dbexport run") and measures it.
-Measurement Measure(const Options& o, const Servers& servers, const std::vector<std::string>& args,
+// Runs one export (argv after "dbexport run") and measures it; the S3
+// server's CPU time is that of process `server` (-1: none).
+Measurement Measure(const Options& o, pid_t server, pid_t postgres, const std::vector<std::string>& args,
                     const std::vector<std::string>& env, const std::string& what) {
   std::vector<std::string> argv{DBX_DBEXPORT_BINARY, "run"};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string out_path = o.out + ".stdout";
   const std::string err_path = o.out + ".stderr";
   Measurement m;
-  double moto0 = servers.moto < 0 ? -1 : ProcessCpuSeconds(servers.moto, false);
-  double pg0 = servers.postgres < 0 ? -1 : ProcessCpuSeconds(servers.postgres, true);
+  double server0 = server < 0 ? -1 : ProcessCpuSeconds(server, false);
+  double pg0 = postgres < 0 ? -1 : ProcessCpuSeconds(postgres, true);
   MachineCpu machine0 = ReadMachineCpu();
   m.run = RunChild(argv, env, out_path, err_path);
   MachineCpu machine1 = ReadMachineCpu();
-  m.moto_cpu = CpuDelta(servers.moto, false, moto0);
-  m.pg_cpu = CpuDelta(servers.postgres, true, pg0);
+  m.server_cpu = CpuDelta(server, false, server0);
+  m.pg_cpu = CpuDelta(postgres, true, pg0);
   double total = machine1.total - machine0.total;
   m.machine_busy = total > 0 ? (machine1.busy - machine0.busy) / total : 0;
   if (m.run.exit_code != 0) {
@@ -134,32 +138,60 @@ Measurement Measure(const Options& o, const Servers& servers, const std::vector<
   return m;
 }
 
-Measurement RunLocal(const Options& o, const Servers& servers, const std::string& url, int parallelism,
-                     const std::string& task_id) {
+// What every export of one benchmark shares.
+struct Setup {
+  std::string url;  // the database
+  std::string role;  // IAM role ARN
+  std::string key;  // KMS key id
+  std::string prefix;  // S3 prefix of this run's exports
+  pid_t moto = -1;  // the S3 endpoint's server
+  pid_t postgres = -1;  // the postmaster
+};
+
+std::vector<std::string> RunArgs(const Setup& setup, const std::string& dest, const std::string& task_id,
+                                 int parallelism) {
+  return {"--source",      setup.url,
+          "--dest",        dest,
+          "--task-id",     task_id,
+          "--parallelism", std::to_string(parallelism),
+          "--progress",    "none"};
+}
+
+Measurement RunLocal(const Options& o, const Setup& setup, int parallelism, const std::string& task_id) {
   fs::remove_all(o.out);
-  Measurement m = Measure(o, servers,
-                          {"--source", url, "--dest", o.out, "--task-id", task_id, "--parallelism",
-                           std::to_string(parallelism), "--progress", "none"},
-                          {}, "export to " + o.out);
+  Measurement m = Measure(o, -1, setup.postgres, RunArgs(setup, o.out, task_id, parallelism), {},
+                          "export to " + o.out);
   m.bytes = DirectoryBytes(o.out);
   fs::remove_all(o.out);
   return m;
 }
 
-Measurement RunS3(const Options& o, const Servers& servers, const std::string& url, int parallelism,
-                  const std::string& prefix, const std::string& task_id, const std::string& role,
-                  const std::string& key) {
-  const std::string dest = "s3://" + o.bucket + "/" + prefix;
-  Measurement m = Measure(o, servers,
-                          {"--source", url, "--dest", dest, "--task-id", task_id, "--parallelism",
-                           std::to_string(parallelism), "--iam-role-arn", role, "--kms-key-id", key, "--progress",
-                           "none"},
-                          S3Environment(o), "export to " + dest);
+std::vector<std::string> S3Args(const Setup& setup, const std::string& dest, const std::string& task_id,
+                                int parallelism) {
+  std::vector<std::string> args = RunArgs(setup, dest, task_id, parallelism);
+  args.insert(args.end(), {"--iam-role-arn", setup.role, "--kms-key-id", setup.key});
+  return args;
+}
+
+Measurement RunS3(const Options& o, const Setup& setup, int parallelism, const std::string& task_id) {
+  const std::string dest = "s3://" + o.bucket + "/" + setup.prefix;
+  Measurement m = Measure(o, setup.moto, setup.postgres, S3Args(setup, dest, task_id, parallelism),
+                          S3Environment(o, o.s3_endpoint), "export to " + dest);
   std::string listing = ShellOutput(Aws(o) + "s3 ls --recursive --summarize " + ShellQuote(dest + "/"));
   size_t total = listing.find("Total Size: ");
   m.bytes = total == std::string::npos ? -1 : std::atoll(listing.c_str() + total + 12);
   // moto keeps objects in memory: remove them before the next run.
   Shell(Aws(o) + "s3 rm --quiet --recursive " + ShellQuote(dest + "/"));
+  return m;
+}
+
+Measurement RunSink(const Options& o, const Setup& setup, DiscardS3Sink& sink, int parallelism,
+                    const std::string& task_id) {
+  const std::string dest = "s3://" + o.bucket + "/" + setup.prefix;
+  int64_t received = sink.bytes_received();
+  Measurement m = Measure(o, getpid(), setup.postgres, S3Args(setup, dest, task_id, parallelism),
+                          S3Environment(o, sink.endpoint()), "export to " + dest + " at " + sink.endpoint());
+  m.bytes = sink.bytes_received() - received;
   return m;
 }
 
@@ -177,6 +209,13 @@ std::vector<double> Collect(const std::vector<Measurement>& ms, F f) {
   return out;
 }
 
+// CPU seconds the run cost the machine: dbexport, PostgreSQL and the S3
+// server (when known). When the machine is saturated, wall time cannot be
+// below this over the number of CPUs.
+double CpuWork(const Measurement& m) {
+  return m.run.cpu_seconds + std::max(0.0, m.pg_cpu) + std::max(0.0, m.server_cpu);
+}
+
 std::string CpuText(double seconds) {
   if (seconds < 0) return "-";
   char buf[32];
@@ -192,13 +231,13 @@ void PrintRow(const char* name, const std::vector<Measurement>& ms) {
               *std::min_element(seconds.begin(), seconds.end()), Median(seconds), peak / kMiB,
               CpuText(Median(Collect(ms, [](const Measurement& m) { return m.run.cpu_seconds; }))).c_str(),
               CpuText(Median(Collect(ms, [](const Measurement& m) { return m.pg_cpu; }))).c_str(),
-              CpuText(Median(Collect(ms, [](const Measurement& m) { return m.moto_cpu; }))).c_str(),
+              CpuText(Median(Collect(ms, [](const Measurement& m) { return m.server_cpu; }))).c_str(),
               100 * Median(Collect(ms, [](const Measurement& m) { return m.machine_busy; })),
               static_cast<long long>(ms.front().rows), static_cast<long long>(ms.front().bytes));
 }
 
 void PrintSummary(const Options& o, int parallelism, const std::vector<Measurement>& local,
-                  const std::vector<Measurement>& s3) {
+                  const std::vector<Measurement>& s3, const std::vector<Measurement>& sink) {
   auto times = [](const std::vector<Measurement>& ms) {
     return Collect(ms, [](const Measurement& m) { return m.run.seconds; });
   };
@@ -206,21 +245,34 @@ void PrintSummary(const Options& o, int parallelism, const std::vector<Measureme
   double best_ratio = *std::min_element(st.begin(), st.end()) / *std::min_element(lt.begin(), lt.end());
   double median_ratio = Median(st) / Median(lt);
   double peak = 0;
-  for (const auto* ms : {&local, &s3}) {
+  for (const auto* ms : {&local, &s3, &sink}) {
     for (const Measurement& m : *ms) peak = std::max(peak, m.run.peak_rss_bytes / kMiB);
   }
-  std::printf("\nlineitem, %lld rows, --parallelism %d, %d rounds (medians of CPU seconds and machine load; "
+  std::printf("\nlineitem, %lld rows, --parallelism %d, %d round%s (CPU seconds and machine load: medians; "
               "peak RSS: the largest)\n",
-              static_cast<long long>(o.rows), parallelism, o.repeat);
+              static_cast<long long>(o.rows), parallelism, o.repeat, o.repeat == 1 ? "" : "s");
   std::printf("%-6s %8s %9s %10s %9s %9s %9s %8s %9s %12s\n", "dest", "best s", "median s", "peak MiB",
-              "dbx cpu", "pg cpu", "moto cpu", "busy", "rows", "bytes");
+              "dbx cpu", "pg cpu", "s3 cpu", "busy", "rows", "bytes");
   PrintRow("local", local);
   PrintRow("s3", s3);
+  if (!sink.empty()) PrintRow("sink", sink);
   std::printf("s3/local: best %.2fx, median %.2fx (goal: within %.1fx)", best_ratio, median_ratio, kGoalRatio);
   if (parallelism == kGoalRssParallelism) {
     std::printf("; peak RSS %.0f MiB (goal: under %.0f MiB)", peak, kGoalPeakRssMiB);
   }
   std::printf("\n");
+  double local_work = Median(Collect(local, CpuWork));
+  double s3_work = Median(Collect(s3, CpuWork));
+  std::printf("CPU work (dbexport + PostgreSQL + S3 server, medians): local %.1f s, s3 %.1f s = %.2fx; on %ld CPUs "
+              "at least %.1f s and %.1f s\n",
+              local_work, s3_work, s3_work / local_work, sysconf(_SC_NPROCESSORS_ONLN),
+              local_work / sysconf(_SC_NPROCESSORS_ONLN), s3_work / sysconf(_SC_NPROCESSORS_ONLN));
+  if (!sink.empty()) {
+    std::vector<double> kt = times(sink);
+    std::printf("sink/local: best %.2fx, median %.2fx (S3 calls answered at once, bytes discarded)\n",
+                *std::min_element(kt.begin(), kt.end()) / *std::min_element(lt.begin(), lt.end()),
+                Median(kt) / Median(lt));
+  }
   std::fflush(stdout);
 }
 
@@ -235,7 +287,7 @@ std::vector<int> ParseList(const std::string& s) {
 int Usage() {
   std::fprintf(stderr,
                "usage: s3_export_bench [--pg-url URL] [--s3-endpoint URL] [--rows N] [--parallelism 4,2]\n"
-               "                       [--repeat N] [--bucket B] [--out DIR] [--reload]\n");
+               "                       [--repeat N] [--bucket B] [--out DIR] [--reload] [--no-sink]\n");
   return 2;
 }
 
@@ -251,6 +303,10 @@ int Main(int argc, char** argv) {
       o.reload = true;
       continue;
     }
+    if (a == "--no-sink") {
+      o.sink = false;
+      continue;
+    }
     if (i + 1 >= argc) return Usage();
     std::string v = argv[++i];
     if (a == "--pg-url") o.pg_url = v;
@@ -264,43 +320,50 @@ int Main(int argc, char** argv) {
   }
   if (o.repeat < 1 || o.parallelism.empty()) return Usage();
 
-  std::string url = LoadLineitem(o.pg_url, kDatabase, o.rows, o.reload);
+  Setup setup;
+  setup.url = LoadLineitem(o.pg_url, kDatabase, o.rows, o.reload);
   Shell(Aws(o) + "s3api create-bucket --bucket " + ShellQuote(o.bucket) + " > /dev/null 2>&1 || true");
   Shell(Aws(o) + "iam create-role --role-name " + kRoleName + " --assume-role-policy-document " +
         ShellQuote(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":)"
                    R"("export.rds.amazonaws.com"},"Action":"sts:AssumeRole"}]})") +
         " > /dev/null 2>&1 || true");
-  const std::string role = std::string("arn:aws:iam::") + kAccountId + ":role/" + kRoleName;
-  const std::string key = ShellOutput(Aws(o) + "kms create-key --query KeyMetadata.KeyId --output text");
-  if (key.empty()) Die("cannot create a KMS key at " + o.s3_endpoint);
-
-  Servers servers;
-  servers.moto = ListeningPid(UrlPort(o.s3_endpoint, 80));
-  servers.postgres = ListeningPid(UrlPort(o.pg_url, 5432));
-  std::printf("%ld CPUs; S3 endpoint %s (pid %d), PostgreSQL pid %d\n", sysconf(_SC_NPROCESSORS_ONLN),
-              o.s3_endpoint.c_str(), static_cast<int>(servers.moto), static_cast<int>(servers.postgres));
+  setup.role = std::string("arn:aws:iam::") + kAccountId + ":role/" + kRoleName;
+  setup.key = ShellOutput(Aws(o) + "kms create-key --query KeyMetadata.KeyId --output text");
+  if (setup.key.empty()) Die("cannot create a KMS key at " + o.s3_endpoint);
+  setup.prefix = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+  setup.moto = ListeningPid(UrlPort(o.s3_endpoint, 80));
+  setup.postgres = ListeningPid(UrlPort(o.pg_url, 5432));
+  std::unique_ptr<DiscardS3Sink> sink;
+  if (o.sink) sink = std::make_unique<DiscardS3Sink>();
+  std::printf("%ld CPUs; S3 endpoint %s (pid %d), PostgreSQL pid %d%s%s\n", sysconf(_SC_NPROCESSORS_ONLN),
+              o.s3_endpoint.c_str(), static_cast<int>(setup.moto), static_cast<int>(setup.postgres),
+              sink ? "; discarding S3 sink at " : "", sink ? sink->endpoint().c_str() : "");
   // The table into the page cache, so that the first timed run does not pay
   // for reading it from disk.
-  TimeShell(Psql(url) + " -c 'COPY lineitem TO STDOUT (FORMAT binary)' > /dev/null");
+  TimeShell(Psql(setup.url) + " -c 'COPY lineitem TO STDOUT (FORMAT binary)' > /dev/null");
 
-  const std::string stamp =
-      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count());
   for (int parallelism : o.parallelism) {
-    std::vector<Measurement> local, s3;
+    std::vector<Measurement> local, s3, discarded;
     for (int round = 1; round <= o.repeat; ++round) {
       std::string id = "p" + std::to_string(parallelism) + "-r" + std::to_string(round);
-      local.push_back(RunLocal(o, servers, url, parallelism, "local-" + id));
-      s3.push_back(RunS3(o, servers, url, parallelism, "run-" + stamp, "s3-" + id, role, key));
+      local.push_back(RunLocal(o, setup, parallelism, "local-" + id));
+      s3.push_back(RunS3(o, setup, parallelism, "s3-" + id));
+      if (sink) discarded.push_back(RunSink(o, setup, *sink, parallelism, "sink-" + id));
       const Measurement& l = local.back();
       const Measurement& s = s3.back();
-      std::printf("--parallelism %d round %d: local %.2f s %.0f MiB | s3 %.2f s %.0f MiB, moto %s cpu-s\n",
-                  parallelism, round, l.run.seconds, l.run.peak_rss_bytes / kMiB, s.run.seconds,
-                  s.run.peak_rss_bytes / kMiB, CpuText(s.moto_cpu).c_str());
+      std::printf("--parallelism %d round %d: local %.2f s %.0f MiB | s3 %.2f s %.0f MiB, moto %s cpu-s", parallelism,
+                  round, l.run.seconds, l.run.peak_rss_bytes / kMiB, s.run.seconds, s.run.peak_rss_bytes / kMiB,
+                  CpuText(s.server_cpu).c_str());
+      if (sink) {
+        const Measurement& k = discarded.back();
+        std::printf(" | sink %.2f s %.0f MiB", k.run.seconds, k.run.peak_rss_bytes / kMiB);
+      }
+      std::printf("\n");
       std::fflush(stdout);
     }
-    PrintSummary(o, parallelism, local, s3);
+    PrintSummary(o, parallelism, local, s3, discarded);
   }
   fs::remove(o.out + ".stdout");
   fs::remove(o.out + ".stderr");

@@ -159,13 +159,26 @@ TEST(S3Retry, FullJitterBackoffDoublesUpToTheCap) {
 // ---- Part size --------------------------------------------------------------
 
 TEST(S3Multipart, ChoosePartSizeFitsTheLargestObjectInTenThousandParts) {
-  EXPECT_EQ(ChoosePartSize(kDefaultPartSize, 0), 16 * kMiB);
+  EXPECT_EQ(ChoosePartSize(kDefaultPartSize, 0), 8 * kMiB);
   EXPECT_EQ(ChoosePartSize(kMiB, 0), 5 * kMiB);  // S3 minimum
   EXPECT_EQ(ChoosePartSize(5 * kMiB, 20LL * 1024 * kMiB), 5 * kMiB);  // 20 GiB: 2.05 MiB needed
   EXPECT_EQ(ChoosePartSize(16 * kMiB, 500LL * 1024 * kMiB), 52 * kMiB);  // 500 GiB: 51.2 MiB, rounded up
   EXPECT_EQ(ChoosePartSize(16 * kMiB, 5LL * 1024 * 1024 * kMiB), 525 * kMiB);  // 5 TiB, the S3 object maximum
   EXPECT_EQ(ChoosePartSize(16 * kMiB, 60LL * 1024 * 1024 * kMiB), 5 * 1024 * kMiB);  // capped at 5 GiB
   EXPECT_EQ(ChoosePartSize(6 * kMiB + 1, 0), 7 * kMiB);
+}
+
+TEST(S3Multipart, PartSizeDoublesEveryThousandPartsSoAnyObjectFits) {
+  EXPECT_EQ(PartSizeFor(1, 8 * kMiB), 8 * kMiB);
+  EXPECT_EQ(PartSizeFor(1000, 8 * kMiB), 8 * kMiB);
+  EXPECT_EQ(PartSizeFor(1001, 8 * kMiB), 16 * kMiB);
+  EXPECT_EQ(PartSizeFor(2001, 8 * kMiB), 32 * kMiB);
+  EXPECT_EQ(PartSizeFor(10000, 8 * kMiB), 4096 * kMiB);
+  EXPECT_EQ(PartSizeFor(9001, 3 * 1024 * kMiB), 5 * 1024 * kMiB);  // capped at 5 GiB
+  // 10,000 parts from the default first size hold more than S3's 5 TiB maximum.
+  int64_t total = 0;
+  for (int part = 1; part <= kMaxParts; ++part) total += PartSizeFor(part, kDefaultPartSize);
+  EXPECT_GT(total, 5LL * 1024 * 1024 * kMiB);
 }
 
 // ---- Endpoints and addressing ----------------------------------------------
