@@ -52,7 +52,9 @@ void ExpectBalanced(const Coverage& cov, int64_t chunk_rows, double lo, double h
     EXPECT_GE(static_cast<double>(cov.sizes[i]), lo * chunk_rows) << "chunk " << i;
     EXPECT_LE(static_cast<double>(cov.sizes[i]), hi * chunk_rows) << "chunk " << i;
   }
-  if (!cov.sizes.empty()) EXPECT_LE(static_cast<double>(cov.sizes.back()), hi * chunk_rows);
+  if (!cov.sizes.empty()) {
+    EXPECT_LE(static_cast<double>(cov.sizes.back()), hi * chunk_rows);
+  }
 }
 
 int64_t Count(const std::string& db, const std::string& table) {
