@@ -15,19 +15,10 @@ namespace {
 
 using nlohmann::json;
 using testing::FaultProxy;
+using testing::Bytes;
 using testing::MakeClient;
 using testing::ResetBucket;
 using testing::StoreOptions;
-
-std::string Bytes(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  std::mt19937 rng(seed);
-  for (size_t i = 0; i < n; i += 4) {
-    uint32_t v = rng();
-    std::memcpy(&s[i], &v, std::min<size_t>(4, n - i));
-  }
-  return s;
-}
 
 Status WriteAll(ObjectStore& store, const std::string& key, const std::string& data) {
   DBX_ASSIGN_OR_RETURN(auto out, store.OpenWrite(key));

@@ -14,19 +14,10 @@ namespace dbexport::s3 {
 namespace {
 
 using testing::AwsCli;
+using testing::Bytes;
 using testing::MakeClient;
 using testing::ResetBucket;
 using testing::StoreOptions;
-
-std::string Bytes(size_t n, uint32_t seed) {
-  std::string s(n, '\0');
-  std::mt19937 rng(seed);
-  for (size_t i = 0; i < n; i += 4) {
-    uint32_t v = rng();
-    std::memcpy(&s[i], &v, std::min<size_t>(4, n - i));
-  }
-  return s;
-}
 
 std::unique_ptr<ObjectStore> Open(const S3StoreOptions& o) {
   auto store = OpenS3Store(o);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +63,16 @@ Status ResetBucket(const std::string& bucket, const std::string& region) {
   DBX_ASSIGN_OR_RETURN(auto objects, client->ListObjects(bucket, ""));
   for (const auto& o : objects) DBX_RETURN_IF_ERROR(client->DeleteObject(bucket, o.key));
   return Status::OK();
+}
+
+std::string Bytes(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  std::mt19937 rng(seed);
+  for (size_t i = 0; i < n; i += 4) {
+    uint32_t v = rng();
+    std::memcpy(&s[i], &v, std::min<size_t>(4, n - i));
+  }
+  return s;
 }
 
 dbexport::testing::CommandResult AwsCli(const std::string& args) {

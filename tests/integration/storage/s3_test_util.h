@@ -32,6 +32,9 @@ std::shared_ptr<S3Client> MakeClient(const std::string& endpoint = "", const std
 // multipart upload in it.
 Status ResetBucket(const std::string& bucket, const std::string& region = kRegion);
 
+// `n` pseudo-random (incompressible) bytes, the same for the same seed.
+std::string Bytes(size_t n, uint32_t seed);
+
 // Runs `aws <args> --endpoint-url <moto>` with moto's test credentials.
 dbexport::testing::CommandResult AwsCli(const std::string& args);
 
