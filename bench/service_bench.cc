@@ -34,7 +34,7 @@
 #include <string>
 #include <thread>
 
-#include "lineitem.h"
+#include "bench_util.h"
 #include "storage/s3/sigv4.h"
 
 #ifndef DBX_DBEXPORT_BINARY
@@ -43,6 +43,11 @@
 
 namespace {
 
+using dbexport::bench::Die;
+using dbexport::bench::LoadLineitem;
+using dbexport::bench::Shell;
+using dbexport::bench::ShellOutput;
+using dbexport::bench::ShellQuote;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -51,7 +56,6 @@ constexpr char kBucket[] = "bench-service";
 constexpr char kRegion[] = "us-east-1";
 constexpr char kAccessKey[] = "AKIABENCH";
 constexpr char kSecret[] = "bench-secret";
-constexpr int64_t kLoadBatchRows = 100000;
 // DescribeExportTasks polling period: the API path's timing resolution.
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
@@ -64,70 +68,10 @@ struct Options {
   bool reload = false;
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "service_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void Shell(const std::string& command) {
-  int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) Die("command failed: " + command);
-}
-
-std::string ShellOutput(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-std::string DatabaseUrl(const std::string& url, const std::string& db) {
-  size_t slash = url.rfind('/');
-  size_t scheme = url.find("://");
-  if (slash == std::string::npos || slash <= scheme + 2) return url + "/" + db;
-  return url.substr(0, slash + 1) + db;
-}
-
-std::string Psql(const std::string& url) { return "psql " + ShellQuote(url) + " -X -q -v ON_ERROR_STOP=1"; }
-
 // `aws` against moto with moto's test credentials.
 std::string Aws(const Options& o) {
   return "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url " +
          ShellQuote(o.s3_endpoint) + " ";
-}
-
-void Load(const Options& o, const std::string& url) {
-  std::string existing = ShellOutput(Psql(url) + " -A -t -c 'SELECT count(*) FROM lineitem' 2>/dev/null");
-  if (!o.reload && existing == std::to_string(o.rows)) {
-    std::printf("lineitem: %lld rows already loaded\n", static_cast<long long>(o.rows));
-    return;
-  }
-  Shell(Psql(o.pg_url) + " -c " + ShellQuote(std::string("DROP DATABASE IF EXISTS ") + kDatabase + " WITH (FORCE)") +
-        " -c " + ShellQuote(std::string("CREATE DATABASE ") + kDatabase));
-  Shell(Psql(url) + " -c " + ShellQuote(dbexport::bench::LineitemGenerator::PostgresCreateTable("lineitem")));
-  FILE* copy = popen((Psql(url) + " -c 'COPY lineitem FROM STDIN'").c_str(), "w");
-  if (copy == nullptr) Die("cannot run psql");
-  dbexport::bench::LineitemGenerator gen(1);
-  std::string text;
-  for (int64_t done = 0; done < o.rows; done += kLoadBatchRows) {
-    text.clear();
-    gen.AppendPostgresText(std::min(kLoadBatchRows, o.rows - done), &text);
-    if (fwrite(text.data(), 1, text.size(), copy) != text.size()) Die("writing to psql failed");
-  }
-  if (pclose(copy) != 0) Die("COPY FROM STDIN failed");
-  Shell(Psql(url) + " -c 'VACUUM (FREEZE, ANALYZE) lineitem'");
-  std::printf("lineitem: loaded %lld rows\n", static_cast<long long>(o.rows));
 }
 
 int FreePort() {
@@ -270,8 +214,7 @@ Options ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
-  std::string url = DatabaseUrl(o.pg_url, kDatabase);
-  Load(o, url);
+  std::string url = LoadLineitem(o.pg_url, kDatabase, o.rows, o.reload);
 
   Shell(Aws(o) + "s3api create-bucket --bucket " + kBucket + " > /dev/null 2>&1 || true");
   Shell(Aws(o) + "iam create-role --role-name bench-service-export --assume-role-policy-document " +
