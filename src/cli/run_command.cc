@@ -166,8 +166,9 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   char took[32];
   if (seconds < 60) std::snprintf(took, sizeof took, "%.1f s", seconds);
   else std::snprintf(took, sizeof took, "%s", FormatDuration(seconds).c_str());
-  std::printf("export %s complete: %lld tables, %lld rows, %s of Parquet in %s (snapshot %s)\n%s/%s\n",
+  std::printf("export %s complete: %lld %s, %lld rows, %s of Parquet in %s (snapshot %s)\n%s/%s\n",
               task_id.c_str(), static_cast<long long>(summary->tables_exported),
+              summary->tables_exported == 1 ? "table" : "tables",
               static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(), took, summary->snapshot_time.c_str(), (*store)->Describe().c_str(),
               exporter::SanitizePathSegment(task_id).c_str());
   return kExitOk;
