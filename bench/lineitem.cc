@@ -260,55 +260,39 @@ void LineitemGenerator::Fill(int64_t rows, parquet::ColumnBatch* batch) {
 }
 
 void LineitemGenerator::AppendCsv(int64_t rows, std::string* out) {
-  Row r;
-  for (int64_t i = 0; i < rows; ++i) {
-    Next(&r);
-    // The word pool has no commas, quotes or newlines: no quoting needed.
-    *out += std::to_string(r.orderkey) + ',' + std::to_string(r.partkey) + ',' +
-            std::to_string(r.suppkey) + ',' + std::to_string(r.linenumber) + ',';
-    for (int64_t d : {r.quantity, r.extendedprice, r.discount, r.tax}) {
-      AppendDecimal2(d, out);
-      out->push_back(',');
-    }
-    out->push_back(r.returnflag);
-    out->push_back(',');
-    out->push_back(r.linestatus);
-    out->push_back(',');
-    for (int32_t d : {r.shipdate, r.commitdate, r.receiptdate}) {
-      AppendDate(d, out);
-      out->push_back(',');
-    }
-    *out += std::string(r.shipinstruct) + ',' + r.shipmode + ',' + r.comment + ',';
-    AppendTimestamp(r.created, out);
-    out->push_back(',');
-    if (r.has_note) *out += r.note;
-    out->push_back('\n');
-  }
+  // The word pool has no commas, quotes or newlines: no quoting needed.
+  AppendDelimited(rows, ',', "", out);
 }
 
 void LineitemGenerator::AppendPostgresText(int64_t rows, std::string* out) {
+  // The word pool has no backslashes, tabs or newlines: no escaping needed.
+  AppendDelimited(rows, '\t', "\\N", out);
+}
+
+void LineitemGenerator::AppendDelimited(int64_t rows, char sep, std::string_view null_text,
+                                        std::string* out) {
   Row r;
   for (int64_t i = 0; i < rows; ++i) {
     Next(&r);
-    // The word pool has no backslashes, tabs or newlines: no escaping needed.
-    *out += std::to_string(r.orderkey) + '\t' + std::to_string(r.partkey) + '\t' +
-            std::to_string(r.suppkey) + '\t' + std::to_string(r.linenumber) + '\t';
+    *out += std::to_string(r.orderkey) + sep + std::to_string(r.partkey) + sep +
+            std::to_string(r.suppkey) + sep + std::to_string(r.linenumber) + sep;
     for (int64_t d : {r.quantity, r.extendedprice, r.discount, r.tax}) {
       AppendDecimal2(d, out);
-      out->push_back('\t');
+      out->push_back(sep);
     }
     out->push_back(r.returnflag);
-    out->push_back('\t');
+    out->push_back(sep);
     out->push_back(r.linestatus);
-    out->push_back('\t');
+    out->push_back(sep);
     for (int32_t d : {r.shipdate, r.commitdate, r.receiptdate}) {
       AppendDate(d, out);
-      out->push_back('\t');
+      out->push_back(sep);
     }
-    *out += std::string(r.shipinstruct) + '\t' + r.shipmode + '\t' + r.comment + '\t';
+    *out += std::string(r.shipinstruct) + sep + r.shipmode + sep + r.comment + sep;
     AppendTimestamp(r.created, out);
-    out->push_back('\t');
-    *out += r.has_note ? r.note : std::string("\\N");
+    out->push_back(sep);
+    if (r.has_note) *out += r.note;
+    else *out += null_text;
     out->push_back('\n');
   }
 }

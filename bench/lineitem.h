@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "parquet/column_batch.h"
 #include "parquet/schema.h"
@@ -39,6 +40,8 @@ class LineitemGenerator {
  private:
   struct Row;
   void Next(Row* r);
+  // One line per row, fields separated by `sep`, a NULL note as `null_text`.
+  void AppendDelimited(int64_t rows, char sep, std::string_view null_text, std::string* out);
   uint64_t Random();
   int64_t Uniform(int64_t lo, int64_t hi);  // inclusive
   void Text(int min_len, int max_len, std::string* out);
