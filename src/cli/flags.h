@@ -15,6 +15,10 @@ namespace dbexport::cli {
 // (K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB, TiB; case-insensitive).
 Result<int64_t> ParseByteSize(std::string_view text);
 
+// "30", "30s", "500ms", "5m", "1h": a duration in milliseconds (a bare
+// number is seconds).
+Result<int64_t> ParseDurationMillis(std::string_view text);
+
 // gzip | snappy | zstd | none
 Result<parquet::Codec> ParseCodec(std::string_view text);
 

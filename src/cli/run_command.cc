@@ -85,8 +85,24 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_option("--kms-key-id", f->kms_key_id, "S3 only: KMS key for server-side encryption");
   run->add_option("--s3-endpoint", f->s3_endpoint, "S3 only: endpoint of an S3-compatible store");
   run->add_option("--region", f->region, "S3 only: AWS region");
+  run->add_option("--lock-wait-timeout", f->lock_wait_timeout,
+                  "Longest wait for a table lock that another session holds or asks for (DROP, TRUNCATE, "
+                  "ALTER TABLE); then the export fails, naming that session, and releases its locks. "
+                  "Units ms, s, m, h")
+      ->capture_default_str();
+  run->add_option("--max-table-locks", f->max_table_locks,
+                  "Tables locked for the whole export so that no DDL can change them (a partitioned table "
+                  "counts its partitions); the others are checked for rewrites before each read. -1: a "
+                  "quarter of the server's lock table. See docs/consistency.md")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 30));
+  run->add_option("--store-timeout", f->store_timeout,
+                  "S3 only: how long a request may keep retrying, and how long the store may stay silent "
+                  "before the export stops. Units ms, s, m, h")
+      ->capture_default_str();
   run->footer(
-      "Ctrl-C (or SIGTERM) cancels: open files are discarded, finished ones stay.\n"
+      "Ctrl-C (or SIGTERM) cancels within seconds, even a read waiting on the server: open files are "
+      "discarded, the files of finished partitions stay, and the manifest says what is there.\n"
       "Exit codes: 0 exported, 1 the export failed, 2 bad flags or arguments, 130 cancelled.");
   return run;
 }
@@ -105,6 +121,12 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   if (!mapping.ok()) return UsageError("--type-mapping: " + mapping.status().message());
   Result<int64_t> max_file_size = ParseByteSize(flags.max_file_size);
   if (!max_file_size.ok()) return UsageError("--max-file-size: " + max_file_size.status().message());
+  Result<int64_t> lock_wait = ParseDurationMillis(flags.lock_wait_timeout);
+  if (!lock_wait.ok()) return UsageError("--lock-wait-timeout: " + lock_wait.status().message());
+  Result<int64_t> store_timeout = ParseDurationMillis(flags.store_timeout);
+  if (!store_timeout.ok() || *store_timeout < 1000) {
+    return UsageError("--store-timeout: " + (store_timeout.ok() ? "must be at least 1 s" : store_timeout.status().message()));
+  }
   bool terminal = isatty(STDERR_FILENO) == 1;
   if (flags.progress == "bar") terminal = true;
   else if (flags.progress == "plain") terminal = false;
@@ -115,6 +137,8 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   // 2. The source: reachable, the database there.
   source::SourceOptions source_options;
   source_options.type_mapping = *mapping;
+  source_options.lock_wait_timeout_ms = *lock_wait;
+  source_options.max_table_locks = flags.max_table_locks;
   Result<std::unique_ptr<source::Source>> source = source::OpenSource(flags.source, source_options);
   if (!source.ok()) return ErrorExit(source.status());
   if (Result<std::vector<std::string>> dbs = (*source)->ListDatabases(); !dbs.ok()) {
@@ -127,6 +151,10 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   store_options.region = flags.region;
   store_options.iam_role_arn = flags.iam_role_arn;
   store_options.kms_key_id = flags.kms_key_id;
+  store_options.timeout = std::chrono::milliseconds(*store_timeout);
+  store_options.on_retry = [](const std::string& message) {
+    std::fprintf(stderr, "\nwarning: %s\n", message.c_str());
+  };
   Result<std::unique_ptr<ObjectStore>> store = OpenStoreForUrl(flags.dest, store_options);
   if (!store.ok()) return ErrorExit(store.status());
 

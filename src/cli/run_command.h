@@ -35,6 +35,9 @@ struct RunFlags {
   std::string kms_key_id;
   std::string s3_endpoint;
   std::string region;
+  std::string lock_wait_timeout = "30s";
+  int64_t max_table_locks = -1;  // -1: a quarter of the server's lock table
+  std::string store_timeout = "5m";
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

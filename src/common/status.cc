@@ -20,6 +20,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kInternal: return "Internal";
     case StatusCode::kUnavailable: return "Unavailable";
     case StatusCode::kIoError: return "IoError";
+    case StatusCode::kDataLoss: return "DataLoss";
   }
   return "Unknown";
 }
@@ -73,6 +74,7 @@ DBX_DEFINE_STATUS_FACTORY(Unimplemented)
 DBX_DEFINE_STATUS_FACTORY(Internal)
 DBX_DEFINE_STATUS_FACTORY(Unavailable)
 DBX_DEFINE_STATUS_FACTORY(IoError)
+DBX_DEFINE_STATUS_FACTORY(DataLoss)
 #undef DBX_DEFINE_STATUS_FACTORY
 
 }  // namespace dbexport

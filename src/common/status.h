@@ -36,6 +36,9 @@ enum class StatusCode : int {
   kInternal,
   kUnavailable,
   kIoError,
+  // What the operation needed is gone (a table rewritten after the export's
+  // snapshot): retrying it cannot help, a new export can.
+  kDataLoss,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -88,6 +91,7 @@ Status Unimplemented(std::string message);
 Status Internal(std::string message);
 Status Unavailable(std::string message);
 Status IoError(std::string message);
+Status DataLoss(std::string message);
 
 // Result<T>: a T or a non-OK Status.
 template <typename T>

@@ -126,6 +126,7 @@ class PartFileSequence {
     if (writer_ == nullptr) DBX_RETURN_IF_ERROR(OpenNext());
     DBX_RETURN_IF_ERROR(writer_->Append(batch));
     output_.rows += batch.num_rows();
+    file_rows_ += batch.num_rows();
     context_.progress->AddRows(batch.num_rows());
     int64_t written = writer_->bytes_written();
     context_.progress->AddBytesWritten(written - reported_bytes_);
@@ -136,6 +137,12 @@ class PartFileSequence {
 
   // Closes the open file, if any.
   Status Finish() { return writer_ == nullptr ? Status::OK() : CloseCurrent(); }
+
+  // Deletes the files already closed (best effort: the export's final
+  // listing finds any the store kept).
+  void DeleteClosed() {
+    for (const DataFile& f : output_.data_files) context_.store->Delete(f.key).IgnoreError();
+  }
 
   // Discards the open file, if any; closed files stay.
   void Abort() {
@@ -156,6 +163,7 @@ class PartFileSequence {
     DBX_ASSIGN_OR_RETURN(writer_, parquet::FileWriter::Make(*context_.schema, *context_.writer_options,
                                                             stream_.get()));
     reported_bytes_ = 0;
+    file_rows_ = 0;
     return Status::OK();
   }
 
@@ -170,6 +178,7 @@ class PartFileSequence {
     context_.progress->AddBytesWritten(size - reported_bytes_);
     output_.bytes_written += size;
     output_.files += 1;
+    output_.data_files.push_back({key_, size, file_rows_});
     writer_.reset();
     stream_.reset();
     return Status::OK();
@@ -183,6 +192,7 @@ class PartFileSequence {
   std::unique_ptr<OutputStream> stream_;
   std::unique_ptr<parquet::FileWriter> writer_;
   int64_t reported_bytes_ = 0;
+  int64_t file_rows_ = 0;
   ChunkOutput output_;
 };
 
@@ -217,6 +227,7 @@ Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableI
   if (status.ok()) status = files.Finish();
   if (!status.ok()) {
     files.Abort();
+    files.DeleteClosed();
     return status;
   }
   files.output().warnings = reader->warnings();

@@ -84,6 +84,8 @@ class ExportRun {
   void Worker();
   void ExportOne(const Job& job);
   void Fail(const Status& status);
+  Status FailureOfTables();
+  std::string SweepAndReconcile(std::vector<TableResult>* tables, bool failed);
   bool UserCancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   void Report(ExportProgress::Phase phase);
   void CloseSnapshots();
@@ -110,6 +112,9 @@ class ExportRun {
   std::condition_variable done_cv_;
   int workers_running_ = 0;  // guarded by mu_
   Status failure_;           // the first failure, guarded by mu_
+  // Tables that failed alone (DataLoss: the snapshot lost their rows) while
+  // the others went on; guarded by mu_.
+  std::vector<std::string> table_failures_;
 };
 
 Status ExportRun::CheckRequest() {
@@ -273,6 +278,10 @@ void ExportRun::ExportOne(const Job& job) {
   const source::Chunk& chunk = t.result.chunks[job.chunk];
   {
     std::lock_guard<std::mutex> lock(t.mu);
+    if (t.result.status == kTableFailed) {  // another chunk found the table's rows gone
+      progress_.ChunkDone();
+      return;
+    }
     if (!t.result.start) t.result.start = Clock::now();
   }
   progress_.ChunkStarted();
@@ -290,10 +299,25 @@ void ExportRun::ExportOne(const Job& job) {
     if (stop_.load() && out.status().code() == StatusCode::kCancelled) return;
     Status cause = out.status().WithContext("exporting table " + t.result.info.target() + " partition " +
                                             std::to_string(chunk.index));
+    bool first = false;
     {
       std::lock_guard<std::mutex> lock(t.mu);
-      t.result.status = kTableFailed;
-      t.result.failure_cause = cause.message();
+      first = t.result.status != kTableFailed;
+      if (first) {
+        t.result.status = kTableFailed;
+        t.result.failure_cause = cause.message();
+        t.result.end = Clock::now();
+      }
+    }
+    if (out.status().code() == StatusCode::kDataLoss) {
+      // This table cannot be exported from the snapshot; the others can.
+      progress_.ChunkDone();
+      if (first) {
+        progress_.TableDone();
+        std::lock_guard<std::mutex> lock(mu_);
+        table_failures_.push_back(cause.message());
+      }
+      return;
     }
     Fail(cause);
     return;
@@ -302,6 +326,7 @@ void ExportRun::ExportOne(const Job& job) {
   t.result.rows += out->rows;
   t.result.bytes_written += out->bytes_written;
   t.result.files += out->files;
+  for (DataFile& f : out->data_files) t.result.data_files.push_back(std::move(f));
   for (std::string& w : out->warnings) {
     if (std::find(t.result.warnings.begin(), t.result.warnings.end(), w) == t.result.warnings.end()) {
       t.result.warnings.push_back(std::move(w));
@@ -309,11 +334,64 @@ void ExportRun::ExportOne(const Job& job) {
   }
   t.result.completed_chunks += 1;
   progress_.ChunkDone();
-  if (t.result.completed_chunks == static_cast<int>(t.result.chunks.size())) {
+  if (t.result.status.empty() && t.result.completed_chunks == static_cast<int>(t.result.chunks.size())) {
     t.result.end = Clock::now();
     t.result.status = kTableComplete;
     progress_.TableDone();
   }
+}
+
+Status ExportRun::FailureOfTables() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (table_failures_.empty()) return Status::OK();
+  if (table_failures_.size() == 1) return DataLoss(table_failures_.front());
+  return DataLoss(std::to_string(table_failures_.size()) + " tables could not be exported; the first: " +
+                  table_failures_.front());
+}
+
+// After the workers: discards what they left unfinished in the store (open
+// multipart uploads, including those a request that timed out created
+// after all; temporary files) and, when the export failed, makes each
+// table's file list what the store really holds. Returns what could not be
+// done, for the failure message ("" when everything was).
+std::string ExportRun::SweepAndReconcile(std::vector<TableResult>* tables, bool failed) {
+  const std::string task_dir = SanitizePathSegment(request_.task_id) + "/";
+  std::string problems;
+  Result<int> swept = store_->AbortIncompleteWrites(task_dir);
+  if (!swept.ok()) {
+    problems += "; unfinished writes under " + store_->Describe() + "/" + task_dir +
+                " could not be discarded (" + swept.status().message() + ")";
+  }
+  if (!failed) return problems;
+  Result<std::vector<ObjectInfo>> listed = store_->List(task_dir);
+  if (!listed.ok()) {
+    return problems + "; the files in " + store_->Describe() + "/" + task_dir + " could not be listed (" +
+           listed.status().message() + "), so the manifest lists the files as written, unchecked";
+  }
+  for (TableResult& t : *tables) {
+    if (t.status == kTableSkipped) continue;
+    const std::string prefix = TablePrefix(request_.task_id, t.info.database, t.info.schema, t.info.name);
+    std::vector<DataFile> found;
+    for (const ObjectInfo& o : *listed) {
+      if (!o.key.starts_with(prefix)) continue;
+      auto known = std::find_if(t.data_files.begin(), t.data_files.end(),
+                                [&](const DataFile& f) { return f.key == o.key; });
+      if (known != t.data_files.end()) {
+        found.push_back({o.key, o.size, known->rows});
+      } else if (!store_->Delete(o.key).ok()) {
+        found.push_back({o.key, o.size, -1});  // of a partition that did not complete, and it stays
+      }
+    }
+    t.data_files = std::move(found);
+    t.files = static_cast<int>(t.data_files.size());
+    t.bytes_written = 0;
+    t.rows = 0;
+    for (const DataFile& f : t.data_files) {
+      t.bytes_written += f.size;
+      if (f.rows > 0) t.rows += f.rows;
+    }
+  }
+  return problems;
 }
 
 void ExportRun::Fail(const Status& status) {
@@ -377,7 +455,9 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
     failure = failure_;
   }
   bool cancelled = failure.ok() && stop_.load();
+  if (failure.ok() && !cancelled) failure = FailureOfTables();
   std::vector<TableResult> tables = FinalTables(cancelled);
+  std::string left = SweepAndReconcile(&tables, !failure.ok() || cancelled);
 
   ExportSummary summary;
   summary.snapshot_time = snapshot_time_;
@@ -400,17 +480,25 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
   task.end = Clock::now();
   task.snapshot_time = snapshot_time_;
   task.warning_message = summary.warning_message;
-  if (!failure.ok() || cancelled) {
-    task.percent = progress_.Sample(ExportProgress::Phase::kFinishing).percent;
-    // Best effort: the manifest records what happened; the cause stays the
-    // export's failure even if the store is what failed.
-    WriteManifests(tables, task).IgnoreError();
-    Report(ExportProgress::Phase::kFinishing);
-    if (!failure.ok()) return failure;
-    return Cancelled("export cancelled");
+  task.percent = task.status == kTaskComplete ? 100 : progress_.Sample(ExportProgress::Phase::kFinishing).percent;
+  Status manifest = WriteManifests(tables, task);
+  if (!manifest.ok()) {
+    // Say what is there without a manifest to describe it.
+    int64_t files = 0, bytes = 0;
+    for (const TableResult& t : tables) {
+      files += t.files;
+      bytes += t.bytes_written;
+    }
+    left += "; the manifest was not written (" + manifest.message() + "): " + std::to_string(files) +
+            " data files (" + std::to_string(bytes) + " bytes) are in " + store_->Describe() + "/" +
+            SanitizePathSegment(request_.task_id) + "/ with no manifest to describe them";
   }
-  task.percent = 100;
-  DBX_RETURN_IF_ERROR(WriteManifests(tables, task));
+  if (!failure.ok() || cancelled) {
+    Report(ExportProgress::Phase::kFinishing);
+    Status result = !failure.ok() ? failure : Cancelled("export cancelled");
+    return left.empty() ? result : Status(result.code(), result.message() + left);
+  }
+  if (!manifest.ok()) return Status(manifest.code(), "the export read every table" + left);
   if (observer_) observer_(progress_.Finished());
   return summary;
 }

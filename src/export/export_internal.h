@@ -38,6 +38,13 @@ inline constexpr char kObjectiveNotFound[] = "OBJECT_NOT_FOUND";
 // in an editor for exports of thousands of tables.
 inline constexpr int kTablesPerManifestFile = 100;
 
+// A Parquet file the export wrote.
+struct DataFile {
+  std::string key;   // under the store's root
+  int64_t size = 0;
+  int64_t rows = -1;  // -1: unknown (found in the store, not written by this run)
+};
+
 // What the manifest says about one table.
 struct TableResult {
   source::TableInfo info;
@@ -48,6 +55,7 @@ struct TableResult {
   int64_t rows = 0;
   int64_t bytes_written = 0;  // Parquet bytes of closed files
   int files = 0;
+  std::vector<DataFile> data_files;   // of completed chunks, in completion order
   std::vector<std::string> warnings;  // from the chunk readers, deduplicated
   std::optional<Clock::time_point> start;  // first chunk started
   std::optional<Clock::time_point> end;    // last chunk finished
@@ -154,15 +162,18 @@ struct ChunkOutput {
   int64_t rows = 0;
   int64_t bytes_written = 0;
   int files = 0;
+  std::vector<DataFile> data_files;
   std::vector<std::string> warnings;  // ChunkReader::warnings()
 };
 
 // Exports one chunk: a reader thread pulls batches from the source while the
 // calling thread encodes them into part files under
 // <table_prefix><chunk.index>/, rolling over at the writer's max file size.
-// An empty chunk writes no file. On error (or stop) every open file is
-// aborted and files already closed stay; returns the cause without table
-// context (the caller adds it).
+// An empty chunk writes no file. On error (or stop) the open file is
+// aborted and the chunk's files already closed are deleted (a partition is
+// exported whole or not at all; a file the store would not delete is found
+// by the export's final listing); returns the cause without table context
+// (the caller adds it).
 Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableInfo& table,
                                 const source::Chunk& chunk, const ChunkContext& context);
 

@@ -78,6 +78,13 @@ json TableEntry(const TableResult& t) {
     stats["numberOfRows"] = t.rows;
     stats["numberOfFiles"] = t.files;
     stats["sizeBytes"] = t.bytes_written;
+    json files = json::array();
+    for (const DataFile& f : t.data_files) {
+      json file = {{"key", f.key}, {"sizeBytes", f.size}};
+      if (f.rows >= 0) file["numberOfRows"] = f.rows;
+      files.push_back(std::move(file));
+    }
+    stats["dataFiles"] = std::move(files);
     entry["tableStatistics"] = std::move(stats);
   }
   entry["schemaMetadata"] = {{"originalTypeMappings", TypeMappings(t.info)}};

@@ -19,6 +19,8 @@ namespace {
 constexpr size_t kMaxClusterNameLength = 63;
 // Export workers per cluster; more than this only adds source connections.
 constexpr int64_t kMaxParallelism = 64;
+// Timeouts in the file are seconds; a day is more than any wait should be.
+constexpr int64_t kMaxTimeoutSeconds = 86'400;
 
 // Collects the first error with its position; every check below returns
 // false after recording it so that parsing stops at the first problem.
@@ -207,10 +209,27 @@ bool ParseAccessKeys(Checker& check, const toml::table& root, const std::map<std
   return true;
 }
 
+// The optional integer `key` of `table`, checked to lie in [min, max].
+bool GetInteger(Checker& check, const toml::table& table, const char* key, int64_t min, int64_t max,
+                int64_t* out, const std::string& where) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return true;
+  auto value = node->value<int64_t>();
+  if (!node->is_integer() || !value || *value < min || *value > max) {
+    return check.Fail(node->source(), "'" + std::string(key) + "' in " + where + " must be an integer from " +
+                                          std::to_string(min) + " to " + std::to_string(max));
+  }
+  *out = *value;
+  return true;
+}
+
 bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::string, std::string>& env,
                   ClusterConfig* cluster) {
   const std::string where = "[[clusters]]";
-  if (!CheckKeys(check, table, {"name", "source", "password_env", "parallelism", "type_mapping"}, where)) {
+  if (!CheckKeys(check, table,
+                 {"name", "source", "password_env", "parallelism", "type_mapping", "lock_wait_timeout",
+                  "max_table_locks"},
+                 where)) {
     return false;
   }
   if (!RequireString(check, table, "name", &cluster->name, where)) return false;
@@ -249,14 +268,13 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
     cluster->source_url = parts.scheme + "://" + parts.userinfo + ":" + s3::UriEncode(password) + "@" +
                           parts.host + (parts.port.empty() ? "" : ":" + parts.port) + parts.rest;
   }
-  if (const toml::node* p = table.get("parallelism")) {
-    auto value = p->value<int64_t>();
-    if (!p->is_integer() || !value || *value < 1 || *value > kMaxParallelism) {
-      return check.Fail(p->source(), "'parallelism' in " + named + " must be an integer from 1 to " +
-                                         std::to_string(kMaxParallelism));
-    }
-    cluster->parallelism = static_cast<int>(*value);
-  }
+  int64_t parallelism = cluster->parallelism;
+  if (!GetInteger(check, table, "parallelism", 1, kMaxParallelism, &parallelism, named)) return false;
+  cluster->parallelism = static_cast<int>(parallelism);
+  int64_t lock_wait_s = cluster->lock_wait_timeout_ms / 1000;
+  if (!GetInteger(check, table, "lock_wait_timeout", 0, kMaxTimeoutSeconds, &lock_wait_s, named)) return false;
+  cluster->lock_wait_timeout_ms = lock_wait_s * 1000;
+  if (!GetInteger(check, table, "max_table_locks", -1, 1ll << 30, &cluster->max_table_locks, named)) return false;
   std::string mapping = "aws";
   if (!GetString(check, table, "type_mapping", &mapping, named)) return false;
   if (mapping == "aws") {
@@ -286,6 +304,24 @@ bool ParseClusters(Checker& check, const toml::table& root, const std::map<std::
     }
     config->clusters.push_back(std::move(cluster));
   }
+  return true;
+}
+
+bool ParseS3(Checker& check, const toml::table& root, ServiceConfig* config) {
+  const toml::node* node = root.get("s3");
+  if (node == nullptr) return true;
+  const std::string where = "[s3]";
+  if (!node->is_table()) return check.Fail(node->source(), "'s3' must be a table");
+  const toml::table& table = *node->as_table();
+  if (!CheckKeys(check, table, {"endpoint_url", "timeout"}, where)) return false;
+  if (!GetString(check, table, "endpoint_url", &config->s3_endpoint_url, where)) return false;
+  if (table.get("endpoint_url") != nullptr &&
+      !CheckHttpUrl(check, table, "endpoint_url", config->s3_endpoint_url, where)) {
+    return false;
+  }
+  int64_t timeout_s = config->s3_timeout_ms / 1000;
+  if (!GetInteger(check, table, "timeout", 1, kMaxTimeoutSeconds, &timeout_s, where)) return false;
+  config->s3_timeout_ms = timeout_s * 1000;
   return true;
 }
 
@@ -338,7 +374,7 @@ bool ParseRoot(Checker& check, const toml::table& root, const std::map<std::stri
     return check.Fail(root.get("resume")->source(), "'resume' must be \"fail\" or \"restart\", got '" + resume + "'");
   }
   if (!ParseAccessKeys(check, root, env, config)) return false;
-  if (!ParseSubTable(check, root, "s3", "endpoint_url", &config->s3_endpoint_url)) return false;
+  if (!ParseS3(check, root, config)) return false;
   if (!ParseClusters(check, root, env, config)) return false;
   if (!ParseSubTable(check, root, "notifications", "webhook_url", &config->webhook_url)) return false;
   return true;

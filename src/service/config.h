@@ -29,6 +29,9 @@ struct ClusterConfig {
   std::string user;
   int parallelism = 4;
   source::TypeMapping type_mapping = source::TypeMapping::kAws;
+  // lock_wait_timeout (seconds) and max_table_locks: SourceOptions.
+  int64_t lock_wait_timeout_ms = 30'000;
+  int64_t max_table_locks = -1;
 };
 
 // What happens, at start, to tasks the previous run of the service left
@@ -48,6 +51,7 @@ struct ServiceConfig {
   ResumePolicy resume = ResumePolicy::kFail;
   std::vector<AccessKey> access_keys;
   std::string s3_endpoint_url;  // empty: AWS
+  int64_t s3_timeout_ms = 300'000;  // [s3] timeout (seconds): StoreOptions::timeout
   std::vector<ClusterConfig> clusters;
   std::string webhook_url;  // empty: no notifications
 

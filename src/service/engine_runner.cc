@@ -29,7 +29,8 @@ std::string TrimSlashes(const std::string& s) {
 
 class EngineRunner : public ExportRunner {
  public:
-  explicit EngineRunner(const ServiceConfig& config) : region_(config.region), endpoint_url_(config.s3_endpoint_url) {}
+  explicit EngineRunner(const ServiceConfig& config)
+      : region_(config.region), endpoint_url_(config.s3_endpoint_url), store_timeout_ms_(config.s3_timeout_ms) {}
 
   Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig& cluster,
                                       const exporter::ProgressObserver& progress,
@@ -40,6 +41,8 @@ class EngineRunner : public ExportRunner {
 
     source::SourceOptions source_options;
     source_options.type_mapping = cluster.type_mapping;
+    source_options.lock_wait_timeout_ms = cluster.lock_wait_timeout_ms;
+    source_options.max_table_locks = cluster.max_table_locks;
     Result<std::unique_ptr<source::Source>> source = source::OpenSource(cluster.source_url, source_options);
     if (!source.ok()) {
       return Status(source.status().code(), "Failed to find or access the source DB cluster: " + cluster.name +
@@ -119,6 +122,7 @@ class EngineRunner : public ExportRunner {
 
   const std::string region_;
   const std::string endpoint_url_;
+  const int64_t store_timeout_ms_;
 };
 
 }  // namespace

@@ -48,6 +48,16 @@ struct SourceOptions {
   // Tables with an integer key and up to this many rows get exact key-range
   // boundaries (one sort of the key); bigger ones use a block sample.
   int64_t exact_key_plan_rows = 2'000'000;
+  // How long the export waits for a table lock that another session holds
+  // or has asked for (DDL such as DROP, TRUNCATE, ALTER TABLE) before it
+  // fails, naming the table and that session, and releases its own locks
+  // (docs/consistency.md).
+  int64_t lock_wait_timeout_ms = 30'000;
+  // Tables the snapshot locks for the whole export so that no DDL can change
+  // them (a partitioned table counts one lock per partition); the others
+  // are checked for rewrites before each read. -1: as many as fit in a
+  // quarter of the server's lock table.
+  int64_t max_table_locks = -1;
 };
 
 // One entry of --export-only / ExportOnly, already validated and split.
@@ -86,6 +96,9 @@ struct TableInfo {
   int64_t estimated_rows = 0;
   int64_t estimated_bytes = 0;
   bool is_partitioned = false;      // partitions are read under this name
+  // Locked by the snapshot for the whole export; else checked for DDL
+  // before each read (docs/consistency.md).
+  bool locked = false;
   std::string target() const { return database + "." + schema + "." + name; }
 };
 

@@ -1,8 +1,12 @@
 // The local directory ObjectStore. Keys map to paths under the root. A writer
-// streams into a hidden temporary file beside its final path
-// (".<name>.tmp-<random>") and renames it on Close(), so a reader globbing for
-// "*.parquet" never sees a partial file, even after a crash. The temporary
-// files a dead process left behind are removed by AbortIncompleteWrites.
+// streams into an unnamed file in the directory of its final path
+// (O_TMPFILE) and links it into place on Close(), so a reader globbing for
+// "*.parquet" never sees a partial file, and a writer that fails (a full
+// disk, a directory turned read-only) or a process that dies leaves nothing
+// behind: the kernel frees an unnamed file with its last descriptor. Where
+// the filesystem has no O_TMPFILE, the writer uses a hidden temporary file
+// beside its final path (".<name>.tmp-<random>") renamed on Close(); those
+// a dead process left behind are removed by AbortIncompleteWrites.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -128,8 +132,32 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::string& pat
   return Status::OK();
 }
 
+// Gives the unnamed file open as `fd` the name `final_path`. linkat() does
+// not replace an existing file; a key written again goes through a named
+// temporary link and rename(), which does.
+Status LinkIntoPlace(int fd, const std::string& final_path) {
+  const std::string proc_path = "/proc/self/fd/" + std::to_string(fd);
+  if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, final_path.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+    return Status::OK();
+  }
+  if (errno != EEXIST) return ErrnoStatus("linking into place", final_path, errno);
+  fs::path final_fs(final_path);
+  std::string temp = (final_fs.parent_path() / ("." + final_fs.filename().string() + kTempMarker + RandomSuffix()))
+                         .string();
+  if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return ErrnoStatus("linking into place", final_path, errno);
+  }
+  if (::rename(temp.c_str(), final_path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return ErrnoStatus("renaming into place", final_path, err);
+  }
+  return Status::OK();
+}
+
 class LocalOutputStream final : public OutputStream {
  public:
+  // `temp_path` empty: `fd` is an unnamed O_TMPFILE file.
   LocalOutputStream(int fd, std::string temp_path, std::string final_path)
       : fd_(fd), temp_path_(std::move(temp_path)), final_path_(std::move(final_path)) {
     buffer_.reserve(kWriteBufferBytes);
@@ -161,12 +189,13 @@ class LocalOutputStream final : public OutputStream {
   Status Close() override {
     if (done_) return FailedPrecondition("local store: " + final_path_ + " already closed");
     if (status_.ok()) status_ = Flush();
+    if (status_.ok() && temp_path_.empty()) status_ = LinkIntoPlace(fd_, final_path_);
     if (status_.ok()) {
       int fd = fd_;
       fd_ = -1;
       if (::close(fd) != 0) status_ = ErrnoStatus("closing", final_path_, errno);
     }
-    if (status_.ok() && ::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    if (status_.ok() && !temp_path_.empty() && ::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
       status_ = ErrnoStatus("renaming into place", final_path_, errno);
     }
     if (!status_.ok()) {
@@ -182,10 +211,10 @@ class LocalOutputStream final : public OutputStream {
     if (done_) return Status::OK();
     done_ = true;
     if (fd_ >= 0) {
-      ::close(fd_);
+      ::close(fd_);  // an unnamed file is freed here
       fd_ = -1;
     }
-    if (::unlink(temp_path_.c_str()) != 0 && errno != ENOENT) {
+    if (!temp_path_.empty() && ::unlink(temp_path_.c_str()) != 0 && errno != ENOENT) {
       return ErrnoStatus("removing", temp_path_, errno);
     }
     return Status::OK();
@@ -210,7 +239,7 @@ class LocalOutputStream final : public OutputStream {
 
 class LocalStore final : public ObjectStore {
  public:
-  explicit LocalStore(fs::path root) : root_(std::move(root)) {}
+  LocalStore(fs::path root, LocalStoreOptions options) : root_(std::move(root)), options_(options) {}
 
   Result<std::unique_ptr<OutputStream>> OpenWrite(const std::string& key) override {
     DBX_RETURN_IF_ERROR(ValidateKey(key));
@@ -218,6 +247,15 @@ class LocalStore final : public ObjectStore {
     std::error_code ec;
     fs::create_directories(final_path.parent_path(), ec);
     if (ec) return FsErrorStatus("creating directory", final_path.parent_path().string(), ec);
+    if (options_.unnamed_temp_files) {
+      int fd = ::open(final_path.parent_path().c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        return std::unique_ptr<OutputStream>(std::make_unique<LocalOutputStream>(fd, "", final_path.string()));
+      }
+      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        return ErrnoStatus("creating a file in", final_path.parent_path().string(), errno);
+      }
+    }
     fs::path temp_path = final_path.parent_path() /
                          ("." + final_path.filename().string() + kTempMarker + RandomSuffix());
     int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -329,11 +367,12 @@ class LocalStore final : public ObjectStore {
   }
 
   fs::path root_;
+  LocalStoreOptions options_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root) {
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root, LocalStoreOptions options) {
   if (root.empty()) return InvalidArgument("local store: empty directory path");
   std::error_code ec;
   fs::path abs = fs::absolute(root, ec);
@@ -346,7 +385,7 @@ Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root) {
     return FailedPrecondition("local store: " + abs.string() + " is not a directory");
   }
   if (::access(abs.c_str(), W_OK | X_OK) != 0) return ErrnoStatus("opening directory", abs.string(), errno);
-  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(std::move(abs)));
+  return std::unique_ptr<ObjectStore>(std::make_unique<LocalStore>(std::move(abs), options));
 }
 
 }  // namespace dbexport

@@ -6,7 +6,9 @@
 // Keys are '/'-separated paths relative to the store's root (the bucket
 // prefix, or the directory). Thread-safe: workers open writers concurrently.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,8 +51,15 @@ class ObjectStore {
   virtual std::string Describe() const = 0;
 };
 
+struct LocalStoreOptions {
+  // Writers stream into unnamed files (O_TMPFILE) that nothing can leave
+  // behind. false, or a filesystem without O_TMPFILE: hidden named
+  // temporary files, renamed on Close().
+  bool unnamed_temp_files = true;
+};
+
 // The local directory store rooted at `root` (created if missing).
-Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root);
+Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root, LocalStoreOptions options = {});
 
 // What a destination URL needs beyond the URL itself (S3 only for now).
 struct StoreOptions {
@@ -58,6 +67,11 @@ struct StoreOptions {
   std::string region;        // empty: from the environment / endpoint
   std::string iam_role_arn;  // role assumed to write; empty: the caller's credentials
   std::string kms_key_id;    // SSE-KMS key for written objects; empty: bucket default
+  // How long one request may keep retrying, and how long the store may stay
+  // silent before every request fails at once (docs/consistency.md).
+  std::chrono::milliseconds timeout{300'000};
+  // Told, in one line without secrets, each time a request is retried.
+  std::function<void(const std::string&)> on_retry;
 };
 
 // Opens the store a destination URL names:

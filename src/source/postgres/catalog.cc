@@ -56,7 +56,7 @@ SELECT t.root, c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c
             ELSE 0 END,
        pg_total_relation_size(c.oid),
        CASE WHEN c.reltoastrelid <> 0 THEN pg_total_relation_size(c.reltoastrelid) ELSE 0 END,
-       has_table_privilege(c.oid, 'SELECT')
+       has_table_privilege(c.oid, 'SELECT'), c.relfilenode
 FROM unnest($1::oid[]) AS t(root)
 CROSS JOIN LATERAL (
   SELECT relid::oid FROM pg_partition_tree(t.root) WHERE isleaf
@@ -64,14 +64,6 @@ CROSS JOIN LATERAL (
 JOIN pg_class c ON c.oid = p.relid JOIN pg_namespace n ON n.oid = c.relnamespace
 ORDER BY t.root, n.nspname, c.relname)sql";
 
-std::string OidArray(const std::vector<uint32_t>& oids) {
-  std::string out = "{";
-  for (size_t i = 0; i < oids.size(); ++i) {
-    if (i > 0) out += ",";
-    out += std::to_string(oids[i]);
-  }
-  return out + "}";
-}
 
 // Column names the export cannot carry (spec/reference.md section 4).
 bool HasUnsupportedCharacter(const std::string& name) {
@@ -146,6 +138,7 @@ Status PgSnapshot::LoadLeaves(std::map<uint32_t, TableEntry*>& by_oid) {
     leaf.total_bytes = rows.GetInt(i, 7);
     leaf.toast_bytes = rows.GetInt(i, 8);
     leaf.can_select = rows.GetBool(i, 9);
+    leaf.filenode = static_cast<uint32_t>(rows.GetInt(i, 10));
     DBX_ASSIGN_OR_RETURN(leaf.estimated_rows, EstimateLeafRows(leaf));
     entry->leaves.push_back(std::move(leaf));
   }
@@ -252,6 +245,12 @@ Result<std::vector<TableInfo>> PgSnapshot::ListTables(const std::vector<ExportFi
   std::map<uint32_t, TableEntry*> entries;
   for (auto& l : listed) entries[l.entry.oid] = &l.entry;
   DBX_RETURN_IF_ERROR(LoadLeaves(entries));
+  // Lock what will be exported before anything reads it.
+  std::vector<TableEntry*> exported;
+  for (auto& l : listed) {
+    if (l.info.skip_reason.empty()) exported.push_back(&l.entry);
+  }
+  DBX_RETURN_IF_ERROR(LockTables(exported));
 
   std::vector<TableInfo> out;
   out.reserve(listed.size());
@@ -271,7 +270,10 @@ Result<std::vector<TableInfo>> PgSnapshot::ListTables(const std::vector<ExportFi
     }
     // The first listing wins: readers may hold its entry (same snapshot,
     // same options, so a later listing would describe the same table).
-    if (l.info.skip_reason.empty()) tables_.try_emplace(l.info.target(), std::move(l.entry));
+    if (l.info.skip_reason.empty()) {
+      auto [it, added] = tables_.try_emplace(l.info.target(), std::move(l.entry));
+      l.info.locked = it->second.locked;
+    }
     out.push_back(std::move(l.info));
   }
   return out;

@@ -1,5 +1,7 @@
 #include "source/postgres/connection_internal.h"
 
+#include <poll.h>
+
 #include <charconv>
 #include <string>
 
@@ -13,6 +15,19 @@ constexpr char kSessionSetup[] =
     "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; "
     "SET extra_float_digits = 1; SET bytea_output = 'hex'; "
     "SET standard_conforming_strings = on; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0";
+
+// How often a waiting command looks at its cancel flag.
+constexpr int kPollMillis = 200;
+// After asking the server to cancel, how long to wait for it to stop before
+// giving the connection up (a server or network that no longer answers).
+constexpr auto kCancelGrace = std::chrono::seconds(5);
+
+// Defaults a URL may override: a dead server or network is noticed within
+// about a minute instead of the kernel's two hours.
+constexpr const char* kConnectDefaults[][2] = {
+    {"connect_timeout", "30"}, {"keepalives", "1"},         {"keepalives_idle", "30"},
+    {"keepalives_interval", "10"}, {"keepalives_count", "3"},
+};
 
 void IgnoreNotice(void*, const char*) {}
 
@@ -82,9 +97,20 @@ int64_t PgRows::GetInt(int row, int col) const {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& conninfo,
-                                                            const std::string& database) {
-  std::vector<const char*> keys = {"dbname", "client_encoding", "fallback_application_name"};
-  std::vector<const char*> values = {conninfo.c_str(), "UTF8", "dbexport"};
+                                                            const std::string& database,
+                                                            const std::atomic<bool>* cancel) {
+  // Keywords are applied in order: the URL (dbname, expanded) overrides the
+  // defaults before it; client_encoding after it is always UTF8.
+  std::vector<const char*> keys, values;
+  for (const auto& [key, value] : kConnectDefaults) {
+    keys.push_back(key);
+    values.push_back(value);
+  }
+  for (const auto& [key, value] : {std::pair<const char*, const char*>{"dbname", conninfo.c_str()},
+                                   {"client_encoding", "UTF8"}, {"fallback_application_name", "dbexport"}}) {
+    keys.push_back(key);
+    values.push_back(value);
+  }
   if (!database.empty()) {
     keys.push_back("dbname");  // later keywords override the expanded URL
     values.push_back(database.c_str());
@@ -92,7 +118,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& c
   keys.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* raw = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
-  std::unique_ptr<PgConnection> conn(new PgConnection(raw));
+  std::unique_ptr<PgConnection> conn(new PgConnection(raw, cancel));
   std::string context = "connecting to PostgreSQL at " + DescribeConnection(conninfo, database);
   if (raw == nullptr) return Unavailable(context + ": out of memory");
   if (PQstatus(raw) != CONNECTION_OK) {
@@ -122,26 +148,129 @@ PgConnection::~PgConnection() {
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
-Status PgConnection::Exec(const std::string& sql, std::string_view context) {
-  PgResultPtr result(PQexec(conn_, sql.c_str()));
-  ExecStatusType st = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return PgErrorStatus(result.get(), conn_, context);
+bool PgConnection::Cancelling() const {
+  return cancel_flag_ != nullptr && cancel_flag_->load(std::memory_order_relaxed);
+}
+
+Status PgConnection::AwaitInput(std::string_view context) {
+  for (;;) {
+    if (PQconsumeInput(conn_) == 0) return Status::OK();  // lost: PQgetResult reports it
+    if (!PQisBusy(conn_)) return Status::OK();
+    if (Cancelling()) {
+      if (!cancel_sent_) {
+        Cancel();
+        cancel_sent_ = true;
+        cancel_sent_at_ = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - cancel_sent_at_ > kCancelGrace) {
+        return Cancelled(std::string(context) + ": cancelled (the server did not stop the command within " +
+                         std::to_string(kCancelGrace.count()) + " s; the connection is dropped)");
+      }
+    }
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (fd.fd < 0) return Status::OK();
+    poll(&fd, 1, kPollMillis);
   }
+}
+
+Result<PgResultPtr> PgConnection::CollectResults(std::string_view context) {
+  PgResultPtr last;
+  Status error;
+  for (;;) {
+    Status waited = AwaitInput(context);
+    if (!waited.ok()) {
+      broken_ = true;  // mid-command: unusable
+      return waited;
+    }
+    PgResultPtr result(PQgetResult(conn_));
+    if (!result) break;
+    ExecStatusType st = PQresultStatus(result.get());
+    if (st == PGRES_COPY_OUT) return result;  // the caller reads the data
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && error.ok()) {
+      error = PgErrorStatus(result.get(), conn_, context);
+    }
+    last = std::move(result);
+  }
+  if (!error.ok()) {
+    // A command the cancel flag stopped reports Cancelled, whatever the
+    // server called it.
+    if (cancel_sent_) return Cancelled(std::string(context) + ": cancelled");
+    if (!loss_meaning_.empty() && !alive()) {
+      return Aborted(std::string(context) + ": " + loss_meaning_ + " (" + error.message() + ")");
+    }
+    return error;
+  }
+  if (!last) return PgErrorStatus(nullptr, conn_, context);
+  return last;
+}
+
+Status PgConnection::Send(const std::string& sql, const std::vector<std::string>& params,
+                          std::string_view context) {
+  if (broken_) {
+    return Unavailable(std::string(context) + ": the connection was given up after a cancel that the server "
+                                              "did not answer");
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  int sent = params.empty() ? PQsendQuery(conn_, sql.c_str())
+                            : PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                                values.data(), nullptr, nullptr, /*resultFormat=*/0);
+  if (sent == 0) return PgErrorStatus(nullptr, conn_, context);
   return Status::OK();
+}
+
+Status PgConnection::Exec(const std::string& sql, std::string_view context) {
+  DBX_RETURN_IF_ERROR(Send(sql, {}, context));
+  return CollectResults(context).status();
 }
 
 Result<PgRows> PgConnection::Query(const std::string& sql, std::string_view context,
                                    const std::vector<std::string>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.c_str());
-  PgResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, /*resultFormat=*/0));
-  if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-    return PgErrorStatus(result.get(), conn_, context);
+  DBX_RETURN_IF_ERROR(Send(sql, params, context));
+  DBX_ASSIGN_OR_RETURN(PgResultPtr result, CollectResults(context));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return Internal(std::string(context) + ": the query returned no rows result");
   }
   return PgRows(std::move(result));
+}
+
+Status PgConnection::StartCopyOut(const std::string& sql, std::string_view context) {
+  DBX_RETURN_IF_ERROR(Send(sql, {}, context));
+  DBX_ASSIGN_OR_RETURN(PgResultPtr result, CollectResults(context));
+  if (PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+    return Internal(std::string(context) + ": the command did not start COPY OUT");
+  }
+  return Status::OK();
+}
+
+Result<int> PgConnection::GetCopyData(char** buffer) {
+  for (;;) {
+    int n = PQgetCopyData(conn_, buffer, /*async=*/1);
+    if (n != 0) return n;
+    // No complete row buffered: wait for more, watching the cancel flag.
+    if (Cancelling()) {
+      Cancel();
+      return Cancelled("cancelled");
+    }
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (fd.fd < 0) return -2;
+    poll(&fd, 1, kPollMillis);
+    if (PQconsumeInput(conn_) == 0) return -2;
+  }
+}
+
+Status PgConnection::FinishCopy(std::string_view context) {
+  Status status;
+  for (;;) {
+    Status waited = AwaitInput(context);
+    if (!waited.ok()) return waited;
+    PgResultPtr result(PQgetResult(conn_));
+    if (!result) break;
+    ExecStatusType st = PQresultStatus(result.get());
+    if (st != PGRES_COMMAND_OK && status.ok()) status = PgErrorStatus(result.get(), conn_, context);
+  }
+  if (!status.ok() && cancel_sent_) return Cancelled(std::string(context) + ": cancelled");
+  return status;
 }
 
 void PgConnection::Cancel() {
@@ -158,6 +287,15 @@ std::string QuoteIdent(std::string_view name) {
   }
   out += '"';
   return out;
+}
+
+std::string OidArray(const std::vector<uint32_t>& oids) {
+  std::string out = "{";
+  for (size_t i = 0; i < oids.size(); ++i) {
+    if (i > 0) out += ",";
+    out += std::to_string(oids[i]);
+  }
+  return out + "}";
 }
 
 std::string QuoteLiteral(std::string_view value) {

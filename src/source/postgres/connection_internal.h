@@ -6,6 +6,8 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,13 +50,20 @@ class PgRows {
 };
 
 // One libpq connection. Not thread-safe; one user at a time.
+//
+// Every command waits for the server in short polls rather than inside
+// libpq, so that a command blocked on the server (a lock wait, a stalled
+// COPY) ends soon after `*cancel` is set: the server is asked to cancel the
+// command too, and the call returns Cancelled.
 class PgConnection {
  public:
   // Connects with `conninfo` (a postgresql:// URL or key=value string);
   // `database`, when not empty, replaces the database it names. Sets the
   // session up for exporting: UTF8, ISO dates, UTC, exact floats, hex bytea.
+  // `cancel`, when given, must outlive the connection.
   static Result<std::unique_ptr<PgConnection>> Connect(const std::string& conninfo,
-                                                       const std::string& database);
+                                                       const std::string& database,
+                                                       const std::atomic<bool>* cancel = nullptr);
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -65,19 +74,53 @@ class PgConnection {
   Result<PgRows> Query(const std::string& sql, std::string_view context,
                        const std::vector<std::string>& params = {});
 
+  // Sends a command whose first result is COPY OUT data; read it with
+  // GetCopyData(). Fails with the server's error if the command does.
+  Status StartCopyOut(const std::string& sql, std::string_view context);
+  // One row of COPY OUT data, like PQgetCopyData: > 0 its length (free with
+  // PQfreemem), -1 the end of the data, -2 an error. Waits as every command
+  // does; Cancelled when the cancel flag was set.
+  Result<int> GetCopyData(char** buffer);
+  // After GetCopyData() returned -1 or -2: the COPY's final status.
+  Status FinishCopy(std::string_view context);
+
   // Asks the server to cancel the running command (thread-safe).
   void Cancel();
+  // What losing this connection means, put in front of the error of any
+  // command that fails because the connection is gone (kAborted).
+  void set_loss_meaning(std::string meaning) { loss_meaning_ = std::move(meaning); }
+  // False once the connection to the server is lost.
+  bool alive() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // The server process serving this connection.
+  int backend_pid() const { return PQbackendPID(conn_); }
 
   PGconn* get() { return conn_; }
 
  private:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  PgConnection(PGconn* conn, const std::atomic<bool>* cancel) : conn_(conn), cancel_flag_(cancel) {}
+  // Sends a command (with text parameters: the extended protocol).
+  Status Send(const std::string& sql, const std::vector<std::string>& params, std::string_view context);
+  // Sends nothing; returns the results of the command already sent, the
+  // last one (or the first error).
+  Result<PgResultPtr> CollectResults(std::string_view context);
+  // Waits until a result can be read without blocking. Cancelled when the
+  // cancel flag is set (the server was asked to cancel the command).
+  Status AwaitInput(std::string_view context);
+  bool Cancelling() const;
+
   PGconn* conn_;
+  const std::atomic<bool>* cancel_flag_;
   PGcancel* cancel_ = nullptr;
+  bool cancel_sent_ = false;
+  bool broken_ = false;  // a cancel the server did not answer: unusable
+  std::string loss_meaning_;
+  std::chrono::steady_clock::time_point cancel_sent_at_;
 };
 
 // Quotes an identifier the way PostgreSQL does: "a""b".
 std::string QuoteIdent(std::string_view name);
+// A text oid[] parameter: {1,2,3}.
+std::string OidArray(const std::vector<uint32_t>& oids);
 // Quotes a string literal: 'it''s'.
 std::string QuoteLiteral(std::string_view value);
 

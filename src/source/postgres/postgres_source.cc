@@ -29,13 +29,7 @@ class PgChunkReader : public ChunkReader {
     if (conn_ != nullptr && !done_) conn_->Cancel();  // abandoned mid-COPY
   }
 
-  Status Start(const std::string& sql) {
-    PgResultPtr result(PQexec(conn_->get(), sql.c_str()));
-    if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
-      return PgErrorStatus(result.get(), conn_->get(), context_ + ": COPY failed");
-    }
-    return Status::OK();
-  }
+  Status Start(const std::string& sql) { return conn_->StartCopyOut(sql, context_ + ": COPY failed"); }
 
   Result<bool> Next(parquet::ColumnBatch* batch) override {
     batch->Clear();
@@ -47,7 +41,9 @@ class PgChunkReader : public ChunkReader {
     int64_t bytes = 0;
     for (;;) {
       char* buf = nullptr;
-      int n = PQgetCopyData(conn_->get(), &buf, /*async=*/0);
+      Result<int> got = conn_->GetCopyData(&buf);
+      if (!got.ok()) return Fail(got.status().WithContext(context_));
+      int n = *got;
       if (n > 0) {
         Status st = decoder_.Decode(reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(n), batch);
         PQfreemem(buf);
@@ -57,22 +53,16 @@ class PgChunkReader : public ChunkReader {
         if (batch->num_rows() >= batch_rows_ || bytes >= batch_bytes_) return true;
         continue;
       }
-      if (n == -1) {  // COPY finished: its result says whether it succeeded
-        PgResultPtr result(PQgetResult(conn_->get()));
-        if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-          return Fail(PgErrorStatus(result.get(), conn_->get(), context_ + ": COPY failed"));
-        }
-        while (PgResultPtr more{PQgetResult(conn_->get())}) {
-        }
-        if (!decoder_.finished()) {
-          return Fail(Internal(context_ + ": binary COPY stream ended without its trailer"));
-        }
-        done_ = true;
-        conn_.reset();  // the read-only transaction ends with the connection
-        return batch->num_rows() > 0;
+      // -1: COPY finished, its result says whether it succeeded; -2: failed.
+      Status finished = conn_->FinishCopy(context_ + (n == -1 ? ": COPY failed" : ": reading COPY data failed"));
+      if (!finished.ok()) return Fail(finished);
+      if (n != -1) return Fail(Internal(context_ + ": reading COPY data failed"));
+      if (!decoder_.finished()) {
+        return Fail(Internal(context_ + ": binary COPY stream ended without its trailer"));
       }
-      PgResultPtr result(PQgetResult(conn_->get()));
-      return Fail(PgErrorStatus(result.get(), conn_->get(), context_ + ": reading COPY data failed"));
+      done_ = true;
+      conn_.reset();  // the read-only transaction ends with the connection
+      return batch->num_rows() > 0;
     }
   }
 
@@ -107,7 +97,7 @@ class PgChunkReader : public ChunkReader {
   std::string context_;
   int64_t batch_rows_;
   int64_t batch_bytes_;
-  const CancelFlag* cancel_;
+  const CancelFlag* cancel_;  // checked per batch; the connection checks it while waiting
   int64_t bytes_read_ = 0;
   bool done_ = false;
   Status failure_;
@@ -180,8 +170,13 @@ Result<std::unique_ptr<PgSnapshot>> PgSnapshot::Begin(const std::string& conninf
                                                       const SourceOptions& options) {
   std::unique_ptr<PgSnapshot> s(new PgSnapshot(conninfo, database, options));
   DBX_ASSIGN_OR_RETURN(s->conn_, PgConnection::Connect(conninfo, database));
+  s->conn_->set_loss_meaning(SnapshotLostText(database));
   const std::string context = "taking a snapshot of database " + database;
-  DBX_RETURN_IF_ERROR(s->conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context));
+  // The snapshot's own catalog and planning queries wait for a lock no
+  // longer than the readers do.
+  DBX_RETURN_IF_ERROR(s->conn_->Exec("SET lock_timeout = " + std::to_string(options.lock_wait_timeout_ms) +
+                                         "; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                     context));
   DBX_ASSIGN_OR_RETURN(
       PgRows rows,
       s->conn_->Query("SELECT pg_export_snapshot(), "
@@ -244,10 +239,15 @@ Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& tabl
   if (!chunk.predicate.empty()) sql += " WHERE " + chunk.predicate;
   sql += ") TO STDOUT (FORMAT binary)";
 
-  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_, database_));
-  DBX_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-                                 "SET TRANSACTION SNAPSHOT " + QuoteLiteral(snapshot_id_),
-                                 context + ": importing snapshot " + snapshot_id_));
+  DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_, database_, cancel));
+  Status imported = conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                               "SET TRANSACTION SNAPSHOT " + QuoteLiteral(snapshot_id_),
+                               context + ": importing snapshot " + snapshot_id_);
+  if (!imported.ok()) {
+    if (imported.code() == StatusCode::kCancelled) return imported;
+    return SnapshotLost(imported, context);
+  }
+  DBX_RETURN_IF_ERROR(GuardRead(conn.get(), *entry, chunk, context));
   auto reader = std::make_unique<PgChunkReader>(std::move(conn), entry->plans, context, options_, cancel);
   DBX_RETURN_IF_ERROR(reader->Start(sql));
   return std::unique_ptr<ChunkReader>(std::move(reader));

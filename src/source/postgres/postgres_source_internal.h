@@ -21,6 +21,9 @@
 
 namespace dbexport::source::postgres {
 
+// The error text for a snapshot whose connection is gone.
+std::string SnapshotLostText(const std::string& database);
+
 // A heap relation read by the export: the table itself or a leaf partition.
 struct LeafRelation {
   uint32_t oid = 0;
@@ -33,6 +36,7 @@ struct LeafRelation {
   int64_t total_bytes = 0;  // pg_total_relation_size: heap, indexes, TOAST
   int64_t toast_bytes = 0;
   bool can_select = true;
+  uint32_t filenode = 0;   // pg_class.relfilenode in the snapshot (0: no storage)
 };
 
 // What the snapshot remembers of a table it listed.
@@ -42,6 +46,7 @@ struct TableEntry {
   std::string qualified;   // "schema"."name"
   std::vector<ColumnPlan> plans;  // exported columns, in table order
   std::vector<LeafRelation> leaves;
+  bool locked = false;     // by the snapshot's transaction, until it ends
 };
 
 class PgSnapshot : public Snapshot {
@@ -69,6 +74,12 @@ class PgSnapshot : public Snapshot {
   Status LoadTypes();
   Status LoadLeaves(std::map<uint32_t, TableEntry*>& by_oid);
   Result<int64_t> EstimateLeafRows(const LeafRelation& leaf);
+  // table_guard.cc
+  Status LockTables(const std::vector<TableEntry*>& entries);
+  Status GuardRead(PgConnection* reader, const TableEntry& entry, const Chunk& chunk,
+                   const std::string& context);
+  std::string DescribeLockHolders(const std::vector<uint32_t>& oids);
+  Status SnapshotLost(const Status& import_error, const std::string& context);
   Result<std::string> CheckRowSize(const TableEntry& entry, const std::vector<PgAttribute>& attrs,
                                    const std::vector<bool>& varlena);
   // chunk_planner.cc

@@ -396,7 +396,7 @@ TEST(PostgresChunkReader, MapsServerErrorsWithSqlState) {
   auto reader = o.snapshot->OpenChunk(t, whole, &schema, nullptr);
   EXPECT_EQ(reader.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(reader.status().message(),
-            "reading rows: COPY failed: permission denied for "
+            "reading rows: locking the table: permission denied for "
             "table t (SQLSTATE 42501)");
 
   EXPECT_TRUE(o.snapshot->Close().ok());

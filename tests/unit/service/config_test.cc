@@ -104,15 +104,33 @@ TEST(ServiceConfig, DefaultsForOptionalKeys) {
   EXPECT_EQ(config->webhook_url, "");
 }
 
+TEST(ServiceConfig, LockAndStoreTimeouts) {
+  Result<ServiceConfig> defaults = Parse(std::string(kMinimalKeys) + kMinimalCluster);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->clusters[0].lock_wait_timeout_ms, 30'000);
+  EXPECT_EQ(defaults->clusters[0].max_table_locks, -1);
+  EXPECT_EQ(defaults->s3_timeout_ms, 300'000);
+  Result<ServiceConfig> set = Parse(std::string(kMinimalKeys) + kMinimalCluster +
+                                    "lock_wait_timeout = 5\nmax_table_locks = 0\n[s3]\ntimeout = 60\n");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->clusters[0].lock_wait_timeout_ms, 5'000);
+  EXPECT_EQ(set->clusters[0].max_table_locks, 0);
+  EXPECT_EQ(set->s3_timeout_ms, 60'000);
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "lock_wait_timeout = -1\n",
+              "dbexport.toml:7:21: 'lock_wait_timeout' in [[clusters]] 'shop' must be an integer from 0 to 86400");
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\ntimeout = 0\n",
+              "dbexport.toml:8:11: 'timeout' in [s3] must be an integer from 1 to 86400");
+}
+
 TEST(ServiceConfig, RefusesUnknownKeyWithLineAndColumn) {
   ExpectError(std::string("region = \"us-east-1\"\nlisten_port = 80\n") + kMinimalKeys + kMinimalCluster,
               "dbexport.toml:2:1: unknown key 'listen_port' in the top level (allowed: access_keys, account_id, "
               "clusters, listen, notifications, region, resume, s3, state_dir)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "  paralelism = 3\n",
-              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: name, parallelism, "
+              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: lock_wait_timeout, max_table_locks, name, parallelism, "
               "password_env, source, type_mapping)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nregion = \"x\"\n",
-              "dbexport.toml:8:1: unknown key 'region' in [s3] (allowed: endpoint_url)");
+              "dbexport.toml:8:1: unknown key 'region' in [s3] (allowed: endpoint_url, timeout)");
 }
 
 TEST(ServiceConfig, RefusesMissingFields) {

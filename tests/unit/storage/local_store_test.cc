@@ -32,8 +32,12 @@ Status WriteString(OutputStream* out, const std::string& s) {
   return out->Write(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
+bool WriteAndDie(ObjectStore* store, const std::string& key);
+
+// The store with named temporary files (the fallback where a filesystem
+// has no O_TMPFILE), whose leftovers these tests look at.
 std::unique_ptr<ObjectStore> Open(const std::string& root) {
-  auto store = OpenLocalStore(root);
+  auto store = OpenLocalStore(root, {.unnamed_temp_files = false});
   EXPECT_TRUE(store.ok()) << store.status();
   return std::move(store).value();
 }
@@ -53,6 +57,41 @@ TEST(LocalStore, ObjectAppearsOnlyOnClose) {
   ASSERT_TRUE((*out)->Close().ok());
   EXPECT_EQ(FilesUnder(root), std::vector<std::string>{"t/db/s.x/0/part-00000.gz.parquet"});
   EXPECT_EQ(ReadFile(root + "/t/db/s.x/0/part-00000.gz.parquet"), "PAR1 data");
+}
+
+std::unique_ptr<ObjectStore> OpenUnnamed(const std::string& root) {
+  auto store = OpenLocalStore(root);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return std::move(store).value();
+}
+
+TEST(LocalStore, UnnamedWriterIsInvisibleUntilClose) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = OpenUnnamed(root);
+  auto out = store->OpenWrite("t/db/s.x/0/part-00000.gz.parquet");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(WriteString(out->get(), std::string(3 << 20, 'x')).ok());
+  EXPECT_TRUE(FilesUnder(root).empty());  // not even a temporary name
+  ASSERT_TRUE((*out)->Close().ok());
+  EXPECT_EQ(FilesUnder(root), std::vector<std::string>{"t/db/s.x/0/part-00000.gz.parquet"});
+  EXPECT_EQ(fs::file_size(root + "/t/db/s.x/0/part-00000.gz.parquet"), 3u << 20);
+}
+
+TEST(LocalStore, UnnamedWriterReplacesAnExistingObject) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = OpenUnnamed(root);
+  ASSERT_TRUE(store->Put("a/m.json", "old").ok());
+  ASSERT_TRUE(store->Put("a/m.json", "new contents").ok());
+  EXPECT_EQ(*store->Get("a/m.json"), "new contents");
+  EXPECT_EQ(FilesUnder(root), std::vector<std::string>{"a/m.json"});
+}
+
+TEST(LocalStore, UnnamedWriterOfADeadProcessLeavesNothing) {
+  std::string root = testing::MakeTempDir("local-store");
+  auto store = OpenUnnamed(root);
+  ASSERT_TRUE(WriteAndDie(store.get(), "t1/db/s.a/0/part-00000.gz.parquet"));
+  EXPECT_TRUE(FilesUnder(root).empty());
+  EXPECT_EQ(store->AbortIncompleteWrites("").value(), 0);
 }
 
 TEST(LocalStore, AbortAndDestructionLeaveNothing) {
