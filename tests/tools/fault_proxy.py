@@ -12,15 +12,31 @@ prints "PORT <n>" on its first stdout line once listening. Control API (JSON):
                               "query": "partNumber", "path": "/bucket/key",
                               "body": "AssumeRole", "header": "x-amz-target: ..",
                               "action": "status" | "drop" | "drop_mid_body"
-                                        | "forward_then_drop",
+                                        | "forward_then_drop" | "pause",
                               "status": 503, "code": "SlowDown",
-                              "message": "...", "times": 2}]
+                              "message": "...", "seconds": 8, "times": 2}]
                           match fields are substrings, all optional; "times"
                           is how many requests the rule hits (-1: all).
-    GET  /__fault/log     the requests seen: [{"method", "path", "query",
-                              "authorization", "security_token", "target",
-                              "body_prefix", "fault"}]
+    GET  /__fault/log     the requests seen, in the order they were handled
+                          (a held request when it is released):
+                              [{"method", "path", "query", "authorization",
+                              "security_token", "target", "body_prefix",
+                              "fault", "held"}]
     DELETE /__fault/log   clear the log.
+    PUT  /__fault/pause   pause: hold every request from now on (below).
+    DELETE /__fault/pause resume: release the held requests.
+    GET  /__fault/pause   {"paused": bool, "held": requests not yet released
+                              and forwarded}
+
+Pause, like a SIGSTOPped server: connections are accepted and requests
+left unanswered, their bodies unread, for as long as the pause lasts (only
+the request line and headers are read, to tell the control API apart).
+On resume the held requests are forwarded one after another in order of
+arrival, each answered by the upstream before the next is sent (a client
+that gave up meanwhile no longer gets the answer, but what it sent takes
+effect, as on a resumed server); requests arriving while some are still
+held queue behind them. Fault rules apply to held requests when they are
+released.
 
 Faults:
     status         answer with an S3-style XML error (no forwarding)
@@ -29,6 +45,10 @@ Faults:
     forward_then_drop  forward the request, then reset the connection
                    instead of answering (the request took effect, the
                    response was lost)
+    pause          pause the proxy (below) with this request the first one
+                   held, for "seconds" (then resume by itself) or until
+                   DELETE /__fault/pause. Matched before the body is read:
+                   "body" is ignored.
 """
 
 import argparse
@@ -46,11 +66,61 @@ RULES = []
 LOG = []
 UPSTREAM = None
 
+# The pause gate: requests take tickets while paused or while earlier
+# tickets are outstanding, and go through in ticket order.
+GATE = threading.Condition()
+PAUSED = False
+NEXT_TICKET = 0  # the ticket the next held request gets
+SERVING = 0      # the ticket that may go through now
 
-def match_rule(method, path, query, headers, body_prefix):
+
+def hold():
+    """Waits while paused and behind earlier held requests; returns the
+    ticket to release, or None when the request was not held."""
+    global NEXT_TICKET
+    with GATE:
+        if not PAUSED and NEXT_TICKET == SERVING:
+            return None
+        ticket = NEXT_TICKET
+        NEXT_TICKET += 1
+        while PAUSED or SERVING != ticket:
+            GATE.wait()
+        return ticket
+
+
+def release(ticket):
+    global SERVING
+    if ticket is None:
+        return
+    with GATE:
+        SERVING += 1
+        GATE.notify_all()
+
+
+def set_paused(paused, seconds=None):
+    global PAUSED
+    with GATE:
+        PAUSED = paused
+        GATE.notify_all()
+    if paused and seconds is not None:
+        timer = threading.Timer(float(seconds), set_paused, [False])
+        timer.daemon = True
+        timer.start()
+
+
+def pause_state():
+    with GATE:
+        return {"paused": PAUSED, "held": NEXT_TICKET - SERVING}
+
+
+def match_rule(method, path, query, headers, body_prefix, pause_rules=False):
+    """The first live rule matching the request, among the pause rules or
+    among the others; its "times" is counted down."""
     with STATE_LOCK:
         for rule in RULES:
             if rule.get("times", -1) == 0:
+                continue
+            if (rule.get("action") == "pause") != pause_rules:
                 continue
             if "method" in rule and rule["method"] != method:
                 continue
@@ -58,7 +128,7 @@ def match_rule(method, path, query, headers, body_prefix):
                 continue
             if "query" in rule and rule["query"] not in query:
                 continue
-            if "body" in rule and rule["body"] not in body_prefix:
+            if "body" in rule and body_prefix is not None and rule["body"] not in body_prefix:
                 continue
             if "header" in rule:
                 name, _, value = rule["header"].partition(":")
@@ -90,6 +160,10 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/__fault/log") and method == "DELETE":
             with STATE_LOCK:
                 LOG.clear()
+        elif self.path.startswith("/__fault/pause") and method in ("PUT", "DELETE"):
+            set_paused(method == "PUT")
+        elif self.path.startswith("/__fault/pause") and method == "GET":
+            out = json.dumps(pause_state()).encode()
         else:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -117,6 +191,22 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/__fault/"):
             return self._control(method)
         parsed = urllib.parse.urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        pause = match_rule(method, parsed.path, parsed.query, headers, None, pause_rules=True)
+        if pause:
+            set_paused(True, pause.get("seconds"))
+        ticket = hold()
+        try:
+            self._proxy(method, ticket is not None, "pause" if pause else "")
+        except OSError:
+            # The client went away (it gave up on a held request): what it
+            # sent has been forwarded or not, as far as it got.
+            self.close_connection = True
+        finally:
+            release(ticket)
+
+    def _proxy(self, method, held, fault):
+        parsed = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         # Match on the first bytes of the body (STS/KMS actions) without
         # reading all of it, so drop_mid_body can still cut it.
@@ -133,7 +223,8 @@ class Handler(BaseHTTPRequestHandler):
             "target": headers.get("x-amz-target", ""),
             "sse": headers.get("x-amz-server-side-encryption", ""),
             "body_prefix": body_head[:200].decode("latin-1"),
-            "fault": rule["action"] if rule else "",
+            "fault": rule["action"] if rule else fault,
+            "held": held,
         }
         with STATE_LOCK:
             LOG.append(entry)
@@ -147,6 +238,10 @@ class Handler(BaseHTTPRequestHandler):
 
         rest = self.rfile.read(length - peek_len) if length > peek_len else b""
         body = body_head + rest
+        if len(body) < length:
+            # The client gave up mid-body (a held upload): a server gets a
+            # truncated request and drops it.
+            return self._reset()
         if rule and rule["action"] == "status":
             status = int(rule.get("status", 500))
             code = rule.get("code", "InternalError")

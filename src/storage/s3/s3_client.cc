@@ -1,5 +1,7 @@
 #include "storage/s3/s3_client.h"
 
+#include <openssl/evp.h>
+
 #include <cctype>
 #include <pugixml.hpp>
 
@@ -11,9 +13,6 @@ namespace {
 
 // S3 returns at most 1000 keys (and uploads) per list page.
 constexpr int kListPageSize = 1000;
-// CompleteMultipartUpload can answer 200 with an <Error> body after the
-// headers were sent; such a transient error is retried this many times.
-constexpr int kCompleteAttempts = 3;
 
 Result<pugi::xml_document> ParseXml(const HttpResponse& response, std::string_view operation,
                                     std::string_view target) {
@@ -23,6 +22,21 @@ Result<pugi::xml_document> ParseXml(const HttpResponse& response, std::string_vi
                     ": response is not XML (request id " + response.Header("x-amz-request-id") + ")");
   }
   return doc;
+}
+
+// The ETag S3 gives an object written by one PutObject without SSE-KMS:
+// the MD5 of its bytes in hex, quoted.
+std::string QuotedMd5Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string etag = "\"";
+  for (unsigned int i = 0; i < length; ++i) {
+    etag += kHex[digest[i] >> 4];
+    etag += kHex[digest[i] & 0xf];
+  }
+  return etag + "\"";
 }
 
 int64_t ToInt64(const char* text) {
@@ -81,7 +95,15 @@ Status S3Client::PutObject(const std::string& bucket, const std::string& key, st
   AwsRequest request = Request("PUT", bucket, key);
   AddEncryptionHeaders(&request);
   request.body = body;
-  return caller_->Call(request, "PutObject", S3Url(bucket, key)).status();
+  CallOptions options;
+  options.check_applied = [&](CallTime deadline) {
+    Result<S3ObjectHead> head = HeadObjectWithin(bucket, key, deadline);
+    if (!head.ok() || head->size != static_cast<int64_t>(body.size())) return false;
+    // Under SSE-KMS the ETag is not the MD5 of the bytes: the size is all
+    // there is to compare.
+    return !sse_kms_key_id_.empty() || head->etag == QuotedMd5Hex(body);
+  };
+  return caller_->Call(request, "PutObject", S3Url(bucket, key), options).status();
 }
 
 Result<std::string> S3Client::GetObject(const std::string& bucket, const std::string& key) {
@@ -91,8 +113,15 @@ Result<std::string> S3Client::GetObject(const std::string& bucket, const std::st
 }
 
 Result<S3ObjectHead> S3Client::HeadObject(const std::string& bucket, const std::string& key) {
+  return HeadObjectWithin(bucket, key, std::nullopt);
+}
+
+Result<S3ObjectHead> S3Client::HeadObjectWithin(const std::string& bucket, const std::string& key,
+                                                std::optional<CallTime> deadline) {
+  CallOptions options;
+  options.deadline = deadline;
   DBX_ASSIGN_OR_RETURN(HttpResponse response,
-                       caller_->Call(Request("HEAD", bucket, key), "HeadObject", S3Url(bucket, key)));
+                       caller_->Call(Request("HEAD", bucket, key), "HeadObject", S3Url(bucket, key), options));
   S3ObjectHead head;
   head.size = ToInt64(response.Header("content-length").c_str());
   head.etag = response.Header("etag");
@@ -161,7 +190,26 @@ Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket, c
   request.query = {{"uploads", ""}};
   AddEncryptionHeaders(&request);
   const std::string target = S3Url(bucket, key);
-  DBX_ASSIGN_OR_RETURN(HttpResponse response, caller_->Call(request, "CreateMultipartUpload", target));
+  // An earlier attempt may have opened an upload whose answer was lost:
+  // the key is ours alone (REQUIRES in the header), so any upload open for
+  // it is one of ours. One is kept, the others aborted.
+  std::string found_upload_id;
+  CallOptions options;
+  options.check_applied = [&](CallTime deadline) {
+    auto uploads = ListMultipartUploadsWithin(bucket, key, deadline);
+    if (!uploads.ok()) return false;
+    for (const S3MultipartUploadSummary& upload : *uploads) {
+      if (upload.key != key) continue;  // the listing is by prefix
+      if (found_upload_id.empty()) {
+        found_upload_id = upload.upload_id;
+      } else {
+        AbortMultipartUploadWithin(bucket, key, upload.upload_id, deadline).IgnoreError();
+      }
+    }
+    return !found_upload_id.empty();
+  };
+  DBX_ASSIGN_OR_RETURN(HttpResponse response, caller_->Call(request, "CreateMultipartUpload", target, options));
+  if (!found_upload_id.empty()) return found_upload_id;
   DBX_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(response, "CreateMultipartUpload", target));
   std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
   if (upload_id.empty()) return Internal("CreateMultipartUpload " + target + ": response has no UploadId");
@@ -184,6 +232,12 @@ Result<std::string> S3Client::UploadPart(const std::string& bucket, const std::s
   return etag;
 }
 
+bool S3Client::IsCompletedUpload(const std::string& bucket, const std::string& key, size_t parts,
+                                 std::optional<CallTime> deadline) {
+  Result<S3ObjectHead> head = HeadObjectWithin(bucket, key, deadline);
+  return head.ok() && head->etag.ends_with("-" + std::to_string(parts) + "\"");
+}
+
 Status S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                          const std::string& upload_id,
                                          const std::vector<std::string>& etags) {
@@ -198,38 +252,39 @@ Status S3Client::CompleteMultipartUpload(const std::string& bucket, const std::s
   request.body = body;
   const std::string target = S3Url(bucket, key);
 
-  Status last;
-  for (int attempt = 0; attempt < kCompleteAttempts; ++attempt) {
-    int attempts = 0;
-    Result<HttpResponse> response = caller_->Call(request, "CompleteMultipartUpload", target, &attempts);
-    if (!response.ok()) {
-      last = response.status();
-      if (last.code() == StatusCode::kNotFound && attempt + attempts > 1) {
-        // A retry after a lost response finds the upload already completed:
-        // the object is there with a multipart ETag of as many parts.
-        auto head = HeadObject(bucket, key);
-        if (head.ok() && head->etag.find("-" + std::to_string(etags.size()) + "\"") != std::string::npos) {
-          return Status::OK();
-        }
-      }
-      return last;
-    }
-    // 200 with an <Error> body: the completion failed after all.
-    std::string_view text = response->body;
-    if (text.find("<Error>") == std::string_view::npos) return Status::OK();
-    HttpResponse as_error = std::move(response).value();
+  int attempts = 0;
+  CallOptions options;
+  options.attempts = &attempts;
+  options.check_applied = [&](CallTime deadline) { return IsCompletedUpload(bucket, key, etags.size(), deadline); };
+  // S3 can answer 200 and then fail the completion, with an <Error> body.
+  options.check_response = [&](const HttpResponse& response) {
+    if (response.body.find("<Error>") == std::string::npos) return Status::OK();
+    HttpResponse as_error = response;
     as_error.status = 500;
-    last = AwsErrorStatus("CompleteMultipartUpload", target, as_error);
-    if (last.code() != StatusCode::kUnavailable) return last;
+    return AwsErrorStatus("CompleteMultipartUpload", target, as_error);
+  };
+  Status status = caller_->Call(request, "CompleteMultipartUpload", target, options).status();
+  // An earlier attempt completed the upload and its answer was lost (the
+  // check before the retry came too early to see the object).
+  if (status.code() == StatusCode::kNotFound && attempts > 1 &&
+      IsCompletedUpload(bucket, key, etags.size(), std::nullopt)) {
+    return Status::OK();
   }
-  return last;
+  return status;
 }
 
 Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) {
+  return AbortMultipartUploadWithin(bucket, key, upload_id, std::nullopt);
+}
+
+Status S3Client::AbortMultipartUploadWithin(const std::string& bucket, const std::string& key,
+                                            const std::string& upload_id, std::optional<CallTime> deadline) {
   AwsRequest request = Request("DELETE", bucket, key);
   request.query = {{"uploadId", upload_id}};
-  Status status = caller_->Call(request, "AbortMultipartUpload", S3Url(bucket, key)).status();
+  CallOptions options;
+  options.deadline = deadline;
+  Status status = caller_->Call(request, "AbortMultipartUpload", S3Url(bucket, key), options).status();
   // Already gone (aborted or completed by an earlier attempt): done.
   if (status.code() == StatusCode::kNotFound) return Status::OK();
   return status;
@@ -237,6 +292,13 @@ Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::stri
 
 Result<std::vector<S3MultipartUploadSummary>> S3Client::ListMultipartUploads(const std::string& bucket,
                                                                             const std::string& prefix) {
+  return ListMultipartUploadsWithin(bucket, prefix, std::nullopt);
+}
+
+Result<std::vector<S3MultipartUploadSummary>> S3Client::ListMultipartUploadsWithin(
+    const std::string& bucket, const std::string& prefix, std::optional<CallTime> deadline) {
+  CallOptions options;
+  options.deadline = deadline;
   std::vector<S3MultipartUploadSummary> uploads;
   std::string key_marker, upload_id_marker;
   const std::string target = S3Url(bucket, prefix);
@@ -245,7 +307,7 @@ Result<std::vector<S3MultipartUploadSummary>> S3Client::ListMultipartUploads(con
     request.query = {{"uploads", ""}, {"max-uploads", std::to_string(kListPageSize)}, {"prefix", prefix}};
     if (!key_marker.empty()) request.query.emplace_back("key-marker", key_marker);
     if (!upload_id_marker.empty()) request.query.emplace_back("upload-id-marker", upload_id_marker);
-    DBX_ASSIGN_OR_RETURN(HttpResponse response, caller_->Call(request, "ListMultipartUploads", target));
+    DBX_ASSIGN_OR_RETURN(HttpResponse response, caller_->Call(request, "ListMultipartUploads", target, options));
     DBX_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(response, "ListMultipartUploads", target));
     pugi::xml_node result = doc.child("ListMultipartUploadsResult");
     for (pugi::xml_node u : result.children("Upload")) {

@@ -1,9 +1,15 @@
 #pragma once
 // S3Client: the S3 REST operations dbexport uses, one method per operation.
-// Each call is signed, retried on transient failures and mapped to a Status
-// by the AwsCaller it is built on; error text names the operation, the
-// s3://bucket/key, the HTTP status, S3's error code and message and the
-// request id.
+// Each call is signed, retried on transient failures within a time budget
+// and mapped to a Status by the AwsCaller it is built on; error text names
+// the operation, the s3://bucket/key, the HTTP status, S3's error code and
+// message and the request id.
+//
+// Writes that may have taken effect although no success came back (a lost
+// answer, a 5xx) are checked before they are retried, so that a retry
+// neither opens a second multipart upload nor fails on one already
+// completed: PutObject and CompleteMultipartUpload look at the object
+// (HeadObject), CreateMultipartUpload lists the uploads of its key.
 //
 // Addressing: virtual-hosted (https://<bucket>.s3.<region>.amazonaws.com/key)
 // on AWS; path-style (<endpoint>/<bucket>/<key>) on a custom endpoint and
@@ -13,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +53,8 @@ class S3Client {
   // CreateMultipartUpload) asks for SSE-KMS with this key.
   S3Client(std::shared_ptr<AwsCaller> caller, std::string sse_kms_key_id);
 
+  // Before a retry, an object of the body's size (and, without SSE-KMS,
+  // whose ETag is the body's MD5) already under `key` counts as this write.
   Status PutObject(const std::string& bucket, const std::string& key, std::string_view body);
   Result<std::string> GetObject(const std::string& bucket, const std::string& key);
   Result<S3ObjectHead> HeadObject(const std::string& bucket, const std::string& key);
@@ -61,11 +70,19 @@ class S3Client {
 
   // Multipart uploads, in call order: Create, UploadPart (parts numbered
   // from 1, any order, concurrently), then Complete or Abort.
+  //
+  // REQUIRES: no one else writes `key` meanwhile (dbexport's keys are unique
+  // per export): before a retry, any upload open for the key is taken as
+  // made by an earlier attempt, used, and the others aborted. An attempt
+  // the store applies after that check still leaves an upload open, which
+  // ObjectStore::AbortIncompleteWrites discards.
   Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key);
   // Returns the part's ETag.
   Result<std::string> UploadPart(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, int part_number, std::string_view data);
-  // `etags[i]` is the ETag of part i + 1.
+  // `etags[i]` is the ETag of part i + 1. Before a retry, and on
+  // NoSuchUpload after more than one attempt, an object under `key` with a
+  // multipart ETag of as many parts ("...-N") counts as this completion.
   Status CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, const std::vector<std::string>& etags);
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
@@ -79,6 +96,19 @@ class S3Client {
   // A request addressed to `bucket` (and `key`, may be empty).
   AwsRequest Request(std::string method, const std::string& bucket, const std::string& key) const;
   void AddEncryptionHeaders(AwsRequest* request) const;
+
+  // The calls the checks before a retry make, within `deadline` (that of
+  // the call they check for; nullopt: their own budget).
+  Result<S3ObjectHead> HeadObjectWithin(const std::string& bucket, const std::string& key,
+                                        std::optional<CallTime> deadline);
+  Result<std::vector<S3MultipartUploadSummary>> ListMultipartUploadsWithin(const std::string& bucket,
+                                                                           const std::string& prefix,
+                                                                           std::optional<CallTime> deadline);
+  Status AbortMultipartUploadWithin(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id, std::optional<CallTime> deadline);
+  // Whether `key` holds a completed multipart upload of `parts` parts.
+  bool IsCompletedUpload(const std::string& bucket, const std::string& key, size_t parts,
+                         std::optional<CallTime> deadline);
 
   const std::shared_ptr<AwsCaller> caller_;
   const std::string sse_kms_key_id_;

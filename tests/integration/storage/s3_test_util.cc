@@ -12,6 +12,7 @@
 
 #include "storage/s3/aws_call.h"
 #include "storage/s3/http_client.h"
+#include "storage/s3/sigv4.h"
 
 namespace dbexport::s3::testing {
 namespace {
@@ -75,6 +76,56 @@ std::string Bytes(size_t n, uint32_t seed) {
   return s;
 }
 
+Status WriteAll(ObjectStore& store, const std::string& key, const std::string& data) {
+  DBX_ASSIGN_OR_RETURN(auto out, store.OpenWrite(key));
+  for (size_t pos = 0; pos < data.size(); pos += kMiB) {
+    Status s = out->Write(reinterpret_cast<const uint8_t*>(data.data() + pos), std::min<size_t>(kMiB, data.size() - pos));
+    if (!s.ok()) {
+      out->Abort().IgnoreError();
+      return s;
+    }
+  }
+  return out->Close();
+}
+
+void ExpectBucketEmpty(const std::string& bucket) {
+  auto client = MakeClient();
+  auto objects = client->ListObjects(bucket, "");
+  ASSERT_TRUE(objects.ok()) << objects.status();
+  EXPECT_TRUE(objects->empty()) << objects->size() << " objects, first " << objects->front().key;
+  auto uploads = client->ListMultipartUploads(bucket, "");
+  ASSERT_TRUE(uploads.ok()) << uploads.status();
+  EXPECT_TRUE(uploads->empty()) << uploads->size() << " multipart uploads left";
+}
+
+void ExpectOnlyObject(const std::string& bucket, const std::string& key, const std::string& data) {
+  auto client = MakeClient();
+  auto objects = client->ListObjects(bucket, "");
+  ASSERT_TRUE(objects.ok()) << objects.status();
+  ASSERT_EQ(objects->size(), 1u);
+  EXPECT_EQ(objects->front().key, key);
+  auto back = client->GetObject(bucket, key);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(Sha256Hex(*back), Sha256Hex(data));
+  auto uploads = client->ListMultipartUploads(bucket, "");
+  ASSERT_TRUE(uploads.ok()) << uploads.status();
+  EXPECT_TRUE(uploads->empty()) << uploads->size() << " multipart uploads left open";
+}
+
+int CountFaults(const nlohmann::json& log, const std::string& action) {
+  int n = 0;
+  for (const auto& e : log) n += e["fault"] == action;
+  return n;
+}
+
+int CountRequests(const nlohmann::json& log, const std::string& method, const std::string& query_part) {
+  int n = 0;
+  for (const auto& e : log) {
+    n += e["method"] == method && e["query"].get<std::string>().find(query_part) != std::string::npos;
+  }
+  return n;
+}
+
 dbexport::testing::CommandResult AwsCli(const std::string& args) {
   return dbexport::testing::RunShell(
       "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
@@ -135,6 +186,42 @@ nlohmann::json FaultProxy::Log() {
   HttpResponse r = http.Send({"GET", endpoint_ + "/__fault/log", {}, {}});
   EXPECT_EQ(r.status, 200) << r.transport_error;
   return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+void FaultProxy::Pause() {
+  HttpClient http;
+  HttpResponse r = http.Send({"PUT", endpoint_ + "/__fault/pause", {}, {}});
+  ASSERT_EQ(r.status, 200) << r.transport_error;
+}
+
+void FaultProxy::Resume() {
+  HttpClient http;
+  HttpResponse r = http.Send({"DELETE", endpoint_ + "/__fault/pause", {}, {}});
+  ASSERT_EQ(r.status, 200) << r.transport_error;
+}
+
+namespace {
+
+nlohmann::json PauseState(const std::string& endpoint) {
+  HttpClient http;
+  HttpResponse r = http.Send({"GET", endpoint + "/__fault/pause", {}, {}});
+  EXPECT_EQ(r.status, 200) << r.transport_error;
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+}  // namespace
+
+bool FaultProxy::Paused() { return PauseState(endpoint_).value("paused", false); }
+
+int FaultProxy::Held() { return PauseState(endpoint_).value("held", -1); }
+
+bool FaultProxy::WaitUntilDrained(int timeout_ms) {
+  for (int waited = 0; waited <= timeout_ms; waited += 50) {
+    nlohmann::json state = PauseState(endpoint_);
+    if (!state.value("paused", true) && state.value("held", -1) == 0) return true;
+    usleep(50 * 1000);
+  }
+  return false;
 }
 
 void FaultProxy::ClearLog() {

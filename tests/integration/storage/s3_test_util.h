@@ -35,6 +35,23 @@ Status ResetBucket(const std::string& bucket, const std::string& region = kRegio
 // `n` pseudo-random (incompressible) bytes, the same for the same seed.
 std::string Bytes(size_t n, uint32_t seed);
 
+// Writes `data` to `key` through OpenWrite, 1 MiB at a time; aborts the
+// stream on a failed write.
+Status WriteAll(ObjectStore& store, const std::string& key, const std::string& data);
+
+// Expects no object and no open multipart upload in `bucket` (asked of moto
+// directly).
+void ExpectBucketEmpty(const std::string& bucket);
+
+// Expects exactly one object in `bucket`, `key` holding `data`, and no open
+// multipart upload.
+void ExpectOnlyObject(const std::string& bucket, const std::string& key, const std::string& data);
+
+// In a fault proxy log: the requests a fault rule hit with `action`, and
+// those with `method` whose query contains `query_part`.
+int CountFaults(const nlohmann::json& log, const std::string& action);
+int CountRequests(const nlohmann::json& log, const std::string& method, const std::string& query_part);
+
 // Runs `aws <args> --endpoint-url <moto>` with moto's test credentials.
 dbexport::testing::CommandResult AwsCli(const std::string& args);
 
@@ -51,6 +68,16 @@ class FaultProxy {
   void SetRules(const nlohmann::json& rules);
   nlohmann::json Log();
   void ClearLog();
+  // Holds every request from now on, unanswered, as a stopped server
+  // would; Resume() forwards them in order (fault_proxy.py, "Pause").
+  void Pause();
+  void Resume();
+  // Whether paused, and how many requests are held.
+  bool Paused();
+  int Held();
+  // Waits until the proxy is not paused and has forwarded every held
+  // request; false after `timeout_ms`.
+  bool WaitUntilDrained(int timeout_ms);
 
  private:
   int pid_ = -1;

@@ -10,4 +10,7 @@ if(TARGET dbx_s3)
   dbx_add_test(s3_fault_test
     SOURCES storage/s3_fault_test.cc storage/s3_test_util.cc
     LIBS dbx_s3 LABELS integration)
+  dbx_add_test(s3_stall_test
+    SOURCES storage/s3_stall_test.cc storage/s3_test_util.cc
+    LIBS dbx_s3 LABELS integration)
 endif()

@@ -248,7 +248,11 @@ TEST(S3Store, ParseS3Url) {
   EXPECT_EQ(ParseS3Url("s3:///x", &bucket, &prefix),
             InvalidArgument("'s3:///x' names no bucket: expected s3://bucket[/prefix]"));
 
-  StoreOptions generic{"http://127.0.0.1:9000", "eu-west-1", "arn:aws:iam::123456789012:role/r", "key-1"};
+  StoreOptions generic;
+  generic.endpoint_url = "http://127.0.0.1:9000";
+  generic.region = "eu-west-1";
+  generic.iam_role_arn = "arn:aws:iam::123456789012:role/r";
+  generic.kms_key_id = "key-1";
   auto o = S3StoreOptionsForUrl("s3://lake/a/b", generic);
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->bucket, "lake");
