@@ -114,6 +114,8 @@ Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreO
   o.region = options.region;
   o.role_arn = options.iam_role_arn;
   o.kms_key_id = options.kms_key_id;
+  if (options.timeout.count() > 0) o.retry.total_timeout = options.timeout;
+  o.retry.on_retry = options.on_retry;
   return o;
 }
 

@@ -61,7 +61,8 @@ Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3StoreOptions& options);
 Status ParseS3Url(const std::string& url, std::string* bucket, std::string* prefix);
 
 // S3StoreOptions for an "s3://bucket[/prefix]" URL and the generic
-// StoreOptions (endpoint, region, role, key); everything else default.
+// StoreOptions (endpoint, region, role, key; timeout and on_retry become
+// retry.total_timeout and retry.on_retry); everything else default.
 Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options);
 
 // OpenS3Store(S3StoreOptionsForUrl(url, options)): what OpenStoreForUrl

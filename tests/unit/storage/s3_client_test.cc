@@ -261,6 +261,19 @@ TEST(S3Store, ParseS3Url) {
   EXPECT_EQ(o->region, "eu-west-1");
   EXPECT_EQ(o->role_arn, "arn:aws:iam::123456789012:role/r");
   EXPECT_EQ(o->kms_key_id, "key-1");
+  EXPECT_EQ(o->retry.total_timeout, std::chrono::milliseconds(300000));
+  EXPECT_FALSE(o->retry.on_retry);
+
+  // The store's deadline and retry warnings reach every call.
+  std::string warned;
+  generic.timeout = std::chrono::seconds(45);
+  generic.on_retry = [&warned](const std::string& warning) { warned = warning; };
+  auto timed = S3StoreOptionsForUrl("s3://lake", generic);
+  ASSERT_TRUE(timed.ok());
+  EXPECT_EQ(timed->retry.total_timeout, std::chrono::seconds(45));
+  ASSERT_TRUE(timed->retry.on_retry);
+  timed->retry.on_retry("S3 is not answering");
+  EXPECT_EQ(warned, "S3 is not answering");
 }
 
 // ---- Credentials chain ------------------------------------------------------
