@@ -84,6 +84,8 @@ class EngineRunner : public ExportRunner {
     options.role_arn = task.iam_role_arn;
     options.role_session_name = ("dbexport-" + task.id).substr(0, kMaxRoleSessionName);
     options.kms_key_id = task.kms_key_id;
+    options.retry.total_timeout = std::chrono::milliseconds(store_timeout_ms_);
+    options.retry.on_retry = [id = task.id](const std::string& warning) { LogWarning("task " + id + ": " + warning); };
     return options;
   }
 

@@ -10,7 +10,7 @@ if(TARGET dbexport AND TARGET dbx_export)
       export/consistency_test.cc
       export/bad_input_test.cc
       export/engine_test.cc
-      export/ddl_test.cc
+      export/fault_test.cc
     LIBS dbx_export dbx_storage dbx_source nlohmann_json::nlohmann_json
     LABELS integration
     TIMEOUT 900)

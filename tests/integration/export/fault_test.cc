@@ -1,7 +1,9 @@
-// DDL during an export, injected mid-export against the real PostgreSQL:
-// the export never reports a table COMPLETE with rows missing, never hangs
-// past --lock-wait-timeout, leaves no temporary file, and its manifest lists
-// exactly the files in the destination (docs/consistency.md).
+// Faults injected mid-export against the real PostgreSQL: DDL on the tables
+// being exported, a destination that fills up or turns read-only. The
+// export never reports a table COMPLETE with rows missing, never hangs past
+// its timeouts, leaves no temporary file, and its manifest lists exactly the
+// files in the destination, or its error says the manifest was not written
+// and what is left (docs/consistency.md).
 //
 // Each database has `big` (exported first, largest first, so that DDL on
 // the others lands before their turn at --parallelism 1), `keyed` (a
@@ -9,7 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <csignal>
 #include <filesystem>
 #include <functional>
@@ -90,8 +98,10 @@ Status StartSession(ChildProcess* p, const std::string& db, const std::string& a
 std::vector<std::string> ExportArgs(const std::string& db, const std::string& out, const std::string& task,
                                     std::vector<std::string> extra) {
   std::vector<std::string> args = {DbexportBinary(), "run", "--source", PostgresUrl(db), "--dest", out,
-                                   "--task-id", task, "--parallelism", "1", "--chunk-rows", "100000",
-                                   "--progress", "none"};
+                                   "--task-id", task, "--parallelism", "1", "--progress", "none"};
+  if (std::find(extra.begin(), extra.end(), "--chunk-rows") == extra.end()) {
+    extra.insert(extra.end(), {"--chunk-rows", "100000"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -308,6 +318,73 @@ TEST(ExportDdl, LosingTheSnapshotConnectionIsReportedAsSuch) {
             std::string::npos)
       << exporter.Stderr();
   CheckOutcome(out, "ddl-5", db);
+}
+
+// Parquet files under `dir`.
+int CountParquet(const std::string& dir) {
+  int n = 0;
+  for (const std::string& f : ListFiles(dir)) n += f.ends_with(".parquet");
+  return n;
+}
+
+// The outcome of an export that failed on its destination: no temporary
+// file; either a manifest that lists exactly what is there, or an error
+// that says it was not written and how many files are left.
+void CheckFailedOnDestination(const ChildProcess& exporter, const std::string& out, const std::string& task,
+                              const std::string& db) {
+  const std::string err = exporter.Stderr();
+  for (const std::string& f : ListFiles(out)) EXPECT_EQ(f.find("/."), std::string::npos) << "temporary file left: " << f;
+  if (std::filesystem::exists(out + "/" + task + "/export_info_" + task + ".json")) {
+    CheckOutcome(out, task, db);
+    EXPECT_EQ(ExportInfo(out, task)["status"], "FAILED");
+  } else {
+    const std::string left = "the manifest was not written (";
+    ASSERT_NE(err.find(left), std::string::npos) << err;
+    EXPECT_NE(err.find(": " + std::to_string(CountParquet(out)) + " data files ("), std::string::npos)
+        << "the error miscounts what is left: " << err;
+  }
+}
+
+// A destination on a 2 MiB filesystem: it fills up mid-export.
+TEST(ExportDestination, FillingUpFailsTheExportLeavingNoPartialFile) {
+  ASSERT_EQ(geteuid(), 0u) << "this test mounts a small tmpfs: run it as root (scripts/test does)";
+  const std::string db = "exptest_dest_full";
+  ASSERT_TRUE(RecreateDatabase(db, DatabaseSql()).ok());
+  std::string out = MakeTempDir("dest-full");
+  ASSERT_EQ(mount("tmpfs", out.c_str(), "tmpfs", 0, "size=2m"), 0) << std::strerror(errno);
+  ChildProcess exporter;
+  ASSERT_TRUE(exporter.Start(ExportArgs(db, out, "full-1", {"--compression", "none"})).ok());
+  EXPECT_EQ(exporter.Wait(), 1) << exporter.Stderr();
+  EXPECT_NE(exporter.Stderr().find("No space left on device"), std::string::npos) << exporter.Stderr();
+  CheckFailedOnDestination(exporter, out, "full-1", db);
+  EXPECT_EQ(umount(out.c_str()), 0);
+}
+
+// The destination turns read-only mid-export, for an export run as an
+// ordinary user (root ignores permissions).
+TEST(ExportDestination, TurningReadOnlyFailsTheExportAndSaysWhatIsLeft) {
+  ASSERT_EQ(geteuid(), 0u) << "this test runs dbexport as user nobody: run it as root (scripts/test does)";
+  const std::string db = "exptest_dest_ro";
+  ASSERT_TRUE(RecreateDatabase(db, DatabaseSql()).ok());
+  // Not under the test scratch area, which only its owner can enter.
+  char pattern[] = "/tmp/dbexport-ro-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const std::string out = pattern;
+  ASSERT_EQ(chmod(out.c_str(), 0755), 0);
+  ASSERT_EQ(RunCommand({"chown", "nobody", out}).exit_code, 0);
+  std::vector<std::string> args = {"runuser", "-u", "nobody", "--"};
+  for (const std::string& a : ExportArgs(db, out, "ro-1", {"--chunk-rows", "20000", "--compression", "none"})) {
+    args.push_back(a);
+  }
+  ChildProcess exporter;
+  ASSERT_TRUE(exporter.Start(args).ok());
+  ASSERT_TRUE(WaitFor([&] { return CountParquet(out) >= 2 || !exporter.Running(); }, std::chrono::seconds(60)));
+  ASSERT_TRUE(exporter.Running()) << exporter.Stderr();
+  ASSERT_EQ(RunCommand({"chmod", "-R", "a-w", out}).exit_code, 0);
+  EXPECT_EQ(exporter.Wait(), 1) << exporter.Stderr();
+  EXPECT_NE(exporter.Stderr().find("Permission denied"), std::string::npos) << exporter.Stderr();
+  CheckFailedOnDestination(exporter, out, "ro-1", db);
+  RunCommand({"rm", "-rf", out});
 }
 
 }  // namespace
