@@ -248,8 +248,11 @@ Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& tabl
     return SnapshotLost(imported, context);
   }
   DBX_RETURN_IF_ERROR(GuardRead(conn.get(), *entry, chunk, context));
+  PgConnection* raw = conn.get();
   auto reader = std::make_unique<PgChunkReader>(std::move(conn), entry->plans, context, options_, cancel);
-  DBX_RETURN_IF_ERROR(reader->Start(sql));
+  Status started = reader->Start(sql);
+  if (IsLockTimeout(started, *raw)) return LockTimeoutError(RelationsRead(*entry, chunk), context);
+  DBX_RETURN_IF_ERROR(started);
   return std::unique_ptr<ChunkReader>(std::move(reader));
 }
 

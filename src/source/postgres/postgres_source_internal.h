@@ -21,6 +21,9 @@
 
 namespace dbexport::source::postgres {
 
+// Whether `status` is a lock wait that ran into lock_timeout on `conn`.
+bool IsLockTimeout(const Status& status, PgConnection& conn);
+
 // The error text for a snapshot whose connection is gone.
 std::string SnapshotLostText(const std::string& database);
 
@@ -79,6 +82,10 @@ class PgSnapshot : public Snapshot {
   Status GuardRead(PgConnection* reader, const TableEntry& entry, const Chunk& chunk,
                    const std::string& context);
   std::string DescribeLockHolders(const std::vector<uint32_t>& oids);
+  // The table and the heaps a chunk reads.
+  static std::vector<uint32_t> RelationsRead(const TableEntry& entry, const Chunk& chunk);
+  // The export gives up waiting for a lock on `oids`: names who is in the way.
+  Status LockTimeoutError(const std::vector<uint32_t>& oids, const std::string& context);
   Status SnapshotLost(const Status& import_error, const std::string& context);
   Result<std::string> CheckRowSize(const TableEntry& entry, const std::vector<PgAttribute>& attrs,
                                    const std::vector<bool>& varlena);

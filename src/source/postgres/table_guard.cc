@@ -56,10 +56,18 @@ std::string LockStatement(bool partitioned, const std::string& relations, std::s
          std::string(wait) + ";";
 }
 
+// A partitioned table is locked with its partitions, unless the user may
+// not read some of them (LOCK would fail; the table is read through its
+// parent, whose read locks them).
+bool LockWithPartitions(const TableEntry& e) {
+  return e.relkind == 'p' &&
+         std::all_of(e.leaves.begin(), e.leaves.end(), [](const LeafRelation& l) { return l.can_select; });
+}
+
 std::string LockStatements(const std::vector<TableEntry*>& entries, std::string_view wait) {
   std::string plain, partitioned;
   for (const TableEntry* e : entries) {
-    std::string& list = e->relkind == 'p' ? partitioned : plain;
+    std::string& list = LockWithPartitions(*e) ? partitioned : plain;
     if (!list.empty()) list += ", ";
     list += e->qualified;
   }
@@ -78,9 +86,13 @@ Status TryLock(PgConnection* conn, const std::vector<TableEntry*>& entries, bool
                          context);
   *locked = st.ok();
   if (st.ok()) return st;
-  // Only a lock conflict or a table dropped meanwhile is expected here;
-  // anything else (a lost connection) ends the snapshot.
-  if (st.code() != StatusCode::kUnavailable && st.code() != StatusCode::kNotFound) return st;
+  // A lock conflict, a table dropped meanwhile or one the user may not lock
+  // leaves the table to detection; anything else (a lost connection) ends
+  // the snapshot.
+  if (st.code() != StatusCode::kUnavailable && st.code() != StatusCode::kNotFound &&
+      st.code() != StatusCode::kPermissionDenied) {
+    return st;
+  }
   if (!conn->alive()) return st;
   return conn->Exec("ROLLBACK TO SAVEPOINT dbexport_lock; RELEASE SAVEPOINT dbexport_lock", context);
 }
@@ -134,6 +146,30 @@ std::string PgSnapshot::DescribeLockHolders(const std::vector<uint32_t>& oids) {
   return out;
 }
 
+bool IsLockTimeout(const Status& status, PgConnection& conn) {
+  // 55P03 maps to kUnavailable, as a lost connection does.
+  return status.code() == StatusCode::kUnavailable && conn.alive() &&
+         status.message().find("SQLSTATE 55P03") != std::string::npos;
+}
+
+std::vector<uint32_t> PgSnapshot::RelationsRead(const TableEntry& entry, const Chunk& chunk) {
+  std::vector<uint32_t> oids = {entry.oid};
+  for (const LeafRelation& leaf : entry.leaves) {
+    if ((chunk.relation.empty() || leaf.qualified == chunk.relation) && leaf.oid != entry.oid) {
+      oids.push_back(leaf.oid);
+    }
+  }
+  return oids;
+}
+
+Status PgSnapshot::LockTimeoutError(const std::vector<uint32_t>& oids, const std::string& context) {
+  std::string holders = DescribeLockHolders(oids);
+  return Aborted(context + ": waited " + std::to_string(options_.lock_wait_timeout_ms / 1000) +
+                 " s for a lock on the table" + (holders.empty() ? "" : ": " + holders) +
+                 ". The export stops and releases its locks so that this can go on; export again "
+                 "once it is done, or raise --lock-wait-timeout to wait longer");
+}
+
 Status PgSnapshot::GuardRead(PgConnection* reader, const TableEntry& entry, const Chunk& chunk,
                              const std::string& context) {
   // The heaps this chunk reads.
@@ -141,23 +177,15 @@ Status PgSnapshot::GuardRead(PgConnection* reader, const TableEntry& entry, cons
   for (const LeafRelation& leaf : entry.leaves) {
     if (chunk.relation.empty() || leaf.qualified == chunk.relation) leaves.push_back(&leaf);
   }
-  std::vector<uint32_t> oids = {entry.oid};
-  for (const LeafRelation* leaf : leaves) {
-    if (leaf->oid != entry.oid) oids.push_back(leaf->oid);
-  }
+  std::vector<uint32_t> oids = RelationsRead(entry, chunk);
 
+  // lock_timeout stays for the whole read: the read's own locks (TOAST,
+  // partitions read through their parent) wait no longer either.
   std::string lock = "SET lock_timeout = " + std::to_string(options_.lock_wait_timeout_ms) + "; ";
-  lock += chunk.relation.empty() ? LockStatement(entry.relkind == 'p', entry.qualified, "")
+  lock += chunk.relation.empty() ? LockStatement(LockWithPartitions(entry), entry.qualified, "")
                                  : LockStatement(false, chunk.relation, "");
-  lock += " SET lock_timeout = 0";
   Status locked = reader->Exec(lock, context + ": locking the table");
-  if (locked.code() == StatusCode::kUnavailable && reader->alive()) {  // 55P03: lock timeout
-    std::string holders = DescribeLockHolders(oids);
-    return Aborted(context + ": waited " + std::to_string(options_.lock_wait_timeout_ms / 1000) +
-                   " s for a lock on the table" + (holders.empty() ? "" : ": " + holders) +
-                   ". The export stops and releases its locks so that this can go on; export again "
-                   "once it is done, or raise --lock-wait-timeout to wait longer");
-  }
+  if (IsLockTimeout(locked, *reader)) return LockTimeoutError(oids, context);
   if (locked.code() == StatusCode::kNotFound) {
     return DataLoss(context + ": the table was dropped or renamed after the snapshot was taken; "
                               "its rows can no longer be read");

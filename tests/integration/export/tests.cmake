@@ -17,3 +17,18 @@ if(TARGET dbexport AND TARGET dbx_export)
   target_include_directories(export_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
   add_dependencies(export_integration_test dbexport)
 endif()
+
+# dbexport run against moto through the fault proxy: a store that stops
+# answering mid-export (one test pauses it for 5 minutes).
+if(TARGET dbexport AND TARGET dbx_s3)
+  dbx_add_test(export_store_fault_test
+    SOURCES
+      export/export_test_util.cc
+      export/store_fault_test.cc
+      storage/s3_test_util.cc
+    LIBS dbx_s3 nlohmann_json::nlohmann_json
+    LABELS integration
+    TIMEOUT 900)
+  target_include_directories(export_store_fault_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
+  add_dependencies(export_store_fault_test dbexport)
+endif()
