@@ -1,5 +1,7 @@
 #include "export_test_util.h"
 
+#include <thread>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -84,6 +86,19 @@ Result<int64_t> DuckDbCount(const std::string& dir) {
   DBX_ASSIGN_OR_RETURN(QueryResult r, DuckDbQuery("SELECT count(*) FROM read_parquet('" + dir + "/**/*.parquet')"));
   if (r.rows.size() != 1 || !r.rows[0][0]) return Internal("DuckDB count returned no row");
   return std::stoll(*r.rows[0][0]);
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 ChildProcess::~ChildProcess() {

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +39,12 @@ Result<int64_t> PgInt(const std::string& url, const std::string& sql);
 
 // Number of rows DuckDB reads from every Parquet file under `dir`.
 Result<int64_t> DuckDbCount(const std::string& dir);
+
+// Polls `condition` every few milliseconds until it holds (true) or
+// `timeout` passes (false).
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+// Seconds since `since`.
+double SecondsSince(std::chrono::steady_clock::time_point since);
 
 // A process started in the background, its output captured to files.
 class ChildProcess {

@@ -54,15 +54,6 @@ const std::map<std::string, int64_t>& SnapshotCounts() {
   return counts;
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
 int64_t Count(const std::string& db, const std::string& sql) {
   Result<int64_t> n = PgInt(PostgresUrl(db), sql);
   return n.ok() ? *n : -1;
@@ -151,8 +142,6 @@ json ExportInfo(const std::string& out, const std::string& task) {
   return info.ok() ? *info : json();
 }
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
 // Detection: a table the snapshot did not lock (--max-table-locks 0) is
 // truncated after the snapshot. Its reader finds new storage and fails the
 // table instead of exporting it empty; the other tables are exported whole.
@@ -213,7 +202,7 @@ void ExpectDdlWaitsThenExportYields(const std::string& name, const std::string& 
                       std::chrono::seconds(10)));
   auto started = Clock::now();
   int code = exporter.Wait();
-  double waited = Seconds(started);
+  double waited = SecondsSince(started);
   EXPECT_EQ(code, 1) << exporter.Stderr();
   EXPECT_LT(waited, 3 + 15) << "the export held its locks past --lock-wait-timeout";
   const std::string err = exporter.Stderr();
@@ -254,7 +243,7 @@ TEST(ExportDdl, ApplicationQueriesRunWhileADropWaitsBehindTheExport) {
   Result<int64_t> n = PgInt(PostgresUrl(db), "SELECT count(*) FROM big WHERE v = 7");
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, kBigRows / 1000);
-  EXPECT_LT(Seconds(query_start), 2.0) << "the application's query waited";
+  EXPECT_LT(SecondsSince(query_start), 2.0) << "the application's query waited";
   EXPECT_TRUE(dropper.Running()) << "the DROP did not wait for the export";
   // The export reaches keyless, waits at most 4 s for it, and stops.
   EXPECT_EQ(exporter.Wait(), 1) << exporter.Stderr();
@@ -281,7 +270,7 @@ TEST(ExportDdl, SigtermReachesAReaderBlockedOnALock) {
   auto signalled = Clock::now();
   exporter.Signal(SIGTERM);
   int code = exporter.Wait();
-  EXPECT_LT(Seconds(signalled), 5.0);
+  EXPECT_LT(SecondsSince(signalled), 5.0);
   EXPECT_EQ(code, 130) << exporter.Stderr();
   EXPECT_EQ(dropper.Wait(), 0) << dropper.Stderr();
   EXPECT_EQ(Count(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = " + SqlQuote(db) +

@@ -44,17 +44,6 @@ std::string DatabaseSql() {
          "ANALYZE;\n";
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
 int DataObjects(const std::string& bucket, const std::string& prefix) {
   auto objects = MakeClient()->ListObjects(bucket, prefix);
   if (!objects.ok()) return -1;
@@ -92,7 +81,7 @@ TEST(ExportStore, PausedFiveMinutesWithinTheTimeoutIsRiddenOutWithNoDuplicateOrO
   auto resumed = Clock::now();
   int code = exporter.Wait();
   ASSERT_EQ(code, 0) << exporter.Stderr();
-  EXPECT_LT(Seconds(resumed), 120.0) << "the export took long to recover after the store came back";
+  EXPECT_LT(SecondsSince(resumed), 120.0) << "the export took long to recover after the store came back";
   EXPECT_NE(exporter.Stderr().find("warning: S3 is not answering"), std::string::npos) << exporter.Stderr();
   ASSERT_TRUE(proxy.WaitUntilDrained(60'000));
 
@@ -111,7 +100,9 @@ TEST(ExportStore, PausedFiveMinutesWithinTheTimeoutIsRiddenOutWithNoDuplicateOrO
   ASSERT_TRUE(tables_info.ok()) << tables_info.status();
   std::set<std::string> listed;
   std::string local = MakeTempDir("store-pause");
-  for (const json& t : json::parse(*tables_info)["perTableStatus"]) {
+  const json manifest = json::parse(*tables_info);
+  ASSERT_EQ(manifest["perTableStatus"].size(), 2u) << *tables_info;
+  for (const json& t : manifest["perTableStatus"]) {
     EXPECT_EQ(t["status"], "COMPLETE") << t.dump();
     std::string name = t["target"].get<std::string>().substr(db.size() + 8);
     for (const json& f : t["tableStatistics"]["dataFiles"]) {
@@ -145,7 +136,7 @@ TEST(ExportStore, PausedPastTheTimeoutStopsTheExportInBoundedTime) {
   proxy.Pause();
   auto paused = Clock::now();
   int code = exporter.Wait();
-  double took = Seconds(paused);
+  double took = SecondsSince(paused);
   EXPECT_TRUE(proxy.Paused());
   proxy.Resume();
   EXPECT_EQ(code, 1) << exporter.Stderr();
@@ -153,7 +144,6 @@ TEST(ExportStore, PausedPastTheTimeoutStopsTheExportInBoundedTime) {
   // manifest files): far from the hours that retries one after another took.
   EXPECT_LT(took, 10 + 60.0) << exporter.Stderr();
   const std::string err = exporter.Stderr();
-  EXPECT_NE(err.find("warning: S3 is not answering"), std::string::npos) << err;
   EXPECT_NE(err.find("S3 did not answer within the time limit of 10 s"), std::string::npos) << err;
   EXPECT_NE(err.find("the manifest was not written"), std::string::npos) << err;
   EXPECT_EQ(err.find("testing"), std::string::npos) << "a credential in the output: " << err;
