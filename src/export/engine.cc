@@ -38,7 +38,6 @@ parquet::WriterOptions EffectiveWriterOptions(const parquet::WriterOptions& requ
 
 struct TableState {
   TableResult result;  // guarded by mu while workers run
-  source::Snapshot* snapshot = nullptr;
   parquet::Schema schema;
   std::string prefix;
   std::mutex mu;
@@ -77,8 +76,7 @@ class ExportRun {
  private:
   Status CheckRequest();
   Status Plan(source::Source* source);
-  Status PlanDatabase(source::Source* source, const std::string& database,
-                      const std::vector<source::ExportFilterEntry>& filter);
+  Status PlanDatabase(const std::string& database, const std::vector<source::ExportFilterEntry>& filter);
   void MakeJobs();
   void RunWorkers();
   void Worker();
@@ -100,7 +98,7 @@ class ExportRun {
 
   Clock::time_point start_ = Clock::now();
   std::string snapshot_time_;
-  std::vector<std::unique_ptr<source::Snapshot>> snapshots_;
+  std::unique_ptr<source::Snapshot> snapshot_;  // of every database exported
   std::vector<std::unique_ptr<TableState>> tables_;  // manifest order
   std::vector<SkippedObjective> skipped_objectives_;
   std::vector<Job> jobs_;  // largest tables first
@@ -153,30 +151,36 @@ Status ExportRun::Plan(source::Source* source) {
                       " does not exist or cannot be exported from this source");
     }
   }
+  std::vector<std::string> wanted;
   for (const std::string& database : *databases) {
+    bool named = std::any_of(filter.begin(), filter.end(),
+                             [&](const source::ExportFilterEntry& e) { return e.database == database; });
+    if (filter.empty() || named) wanted.push_back(database);
+  }
+  if (wanted.empty()) return Status::OK();
+  if (UserCancelled()) return Cancelled("export cancelled");
+  // Every database is snapshotted before any row is read (the hosted
+  // export's clone).
+  Result<std::unique_ptr<source::Snapshot>> snapshot =
+      source->BeginSnapshot({wanted, request_.parallelism});
+  if (!snapshot.ok()) return snapshot.status();
+  snapshot_ = std::move(snapshot).value();
+  snapshot_time_ = snapshot_->snapshot_time();
+  progress_.set_snapshot_time(snapshot_time_);
+  for (const std::string& database : wanted) {
     std::vector<source::ExportFilterEntry> entries;
     for (const source::ExportFilterEntry& e : filter) {
       if (e.database == database) entries.push_back(e);
     }
-    if (!filter.empty() && entries.empty()) continue;
     if (UserCancelled()) return Cancelled("export cancelled");
-    DBX_RETURN_IF_ERROR(PlanDatabase(source, database, entries));
+    DBX_RETURN_IF_ERROR(PlanDatabase(database, entries));
     Report(ExportProgress::Phase::kStarting);
   }
   return Status::OK();
 }
 
-Status ExportRun::PlanDatabase(source::Source* source, const std::string& database,
-                               const std::vector<source::ExportFilterEntry>& filter) {
-  Result<std::unique_ptr<source::Snapshot>> snapshot = source->BeginSnapshot(database);
-  if (!snapshot.ok()) return snapshot.status().WithContext("taking the snapshot of database " + database);
-  source::Snapshot* snap = snapshot->get();
-  snapshots_.push_back(std::move(snapshot).value());
-  if (snapshot_time_.empty()) {
-    snapshot_time_ = snap->snapshot_time();
-    progress_.set_snapshot_time(snapshot_time_);
-  }
-  Result<std::vector<source::TableInfo>> tables = snap->ListTables(filter);
+Status ExportRun::PlanDatabase(const std::string& database, const std::vector<source::ExportFilterEntry>& filter) {
+  Result<std::vector<source::TableInfo>> tables = snapshot_->ListTables(database, filter);
   if (!tables.ok()) return tables.status().WithContext("listing the tables of database " + database);
 
   for (const source::ExportFilterEntry& e : filter) {
@@ -188,9 +192,8 @@ Status ExportRun::PlanDatabase(source::Source* source, const std::string& databa
   for (source::TableInfo& info : *tables) {
     if (UserCancelled()) return Cancelled("export cancelled");
     auto state = std::make_unique<TableState>();
-    state->snapshot = snap;
     if (info.skip_reason.empty()) {
-      Result<std::vector<source::Chunk>> chunks = snap->PlanChunks(info, request_.chunk_rows);
+      Result<std::vector<source::Chunk>> chunks = snapshot_->PlanChunks(info, request_.chunk_rows);
       if (!chunks.ok()) return chunks.status().WithContext("planning table " + info.target());
       state->result.chunks = std::move(chunks).value();
       for (const source::ColumnInfo& c : info.columns) state->schema.fields.push_back(c.field);
@@ -292,7 +295,7 @@ void ExportRun::ExportOne(const Job& job) {
   context.table_prefix = t.prefix;
   context.progress = &progress_;
   context.stop = &stop_;
-  Result<ChunkOutput> out = ExportChunk(t.snapshot, t.result.info, chunk, context);
+  Result<ChunkOutput> out = ExportChunk(snapshot_.get(), t.result.info, chunk, context);
 
   if (!out.ok()) {
     // A reader stopped by the stop flag reports Cancelled: not a cause.
@@ -405,9 +408,9 @@ void ExportRun::Report(ExportProgress::Phase phase) {
 }
 
 void ExportRun::CloseSnapshots() {
-  // The snapshots are read-only transactions: a failed close loses nothing.
-  for (auto& s : snapshots_) s->Close().IgnoreError();
-  snapshots_.clear();
+  // The snapshot is read-only: a failed close loses nothing.
+  if (snapshot_ != nullptr) snapshot_->Close().IgnoreError();
+  snapshot_.reset();
 }
 
 std::vector<TableResult> ExportRun::FinalTables(bool cancelled) const {

@@ -1,16 +1,22 @@
 #pragma once
-// Source: a database to export (PostgreSQL now, MySQL/MariaDB later).
+// Source: a database server to export (PostgreSQL now, MySQL/MariaDB later).
 //
 // Call order (the export engine drives it):
 //   1. OpenSource(url, options)                 -> Source
 //   2. Source::ListDatabases()                  databases to export
-//   3. Source::BeginSnapshot(database)          -> Snapshot: a coordinator
-//      connection holds one consistent view of the database until Close().
-//   4. Snapshot::ListTables(filter)             catalog at the snapshot, with
+//   3. Source::BeginSnapshot({databases, readers})
+//                                               -> Snapshot: one consistent
+//      view of every database asked for, held until Close(). The source
+//      takes it its engine's way (PostgreSQL: an exported snapshot per
+//      database that readers import; MySQL: reader sessions opened under a
+//      lock, or proven to see the same point) and has reader sessions for
+//      `readers` chunk readers at once.
+//   4. Snapshot::ListTables(database, filter)   catalog at the snapshot, with
 //      skips (reason codes) and each column's Parquet field per the mapping.
 //   5. Snapshot::PlanChunks(table, chunk_rows)  key or ctid ranges.
-//   6. Snapshot::OpenChunk(table, chunk)        -> ChunkReader, from any
-//      thread (each opens its own connection importing the snapshot);
+//   6. Snapshot::OpenChunk(table, chunk)        -> ChunkReader on a session of
+//      the snapshot, from any thread (at most `readers` open at once; the
+//      session goes back to the snapshot with the reader);
 //      ChunkReader::Next(batch) until it returns false.
 //   7. Snapshot::Close()
 // Steps 5-6 may run concurrently for different chunks; everything else is
@@ -130,14 +136,23 @@ class ChunkReader {
   virtual std::vector<std::string> warnings() const { return {}; }
 };
 
+// What the engine asks of a snapshot.
+struct SnapshotRequest {
+  std::vector<std::string> databases;  // from ListDatabases(); at least one
+  int readers = 1;                     // chunk readers open at the same time, at most
+};
+
 class Snapshot {
  public:
   virtual ~Snapshot() = default;
-  // ISO 8601 UTC time at which the snapshot was taken.
+  // ISO 8601 UTC time at which the snapshot was taken (of the first
+  // database, where each has its own).
   virtual std::string snapshot_time() const = 0;
-  // Tables of the database visible to the user, filtered by `filter` (empty:
-  // all). Skipped tables are returned with skip_reason set.
-  virtual Result<std::vector<TableInfo>> ListTables(const std::vector<ExportFilterEntry>& filter) = 0;
+  // Tables of `database` (one the snapshot was asked for) visible to the
+  // user, filtered by `filter` (empty: all). Skipped tables are returned
+  // with skip_reason set.
+  virtual Result<std::vector<TableInfo>> ListTables(const std::string& database,
+                                                    const std::vector<ExportFilterEntry>& filter) = 0;
   virtual Result<std::vector<Chunk>> PlanChunks(const TableInfo& table, int64_t chunk_rows) = 0;
   // Thread-safe. `schema` is the Parquet schema built from table.columns and
   // must outlive the reader.
@@ -152,7 +167,7 @@ class Source {
   virtual ~Source() = default;
   // Databases the user can connect to; the one named in the URL if any.
   virtual Result<std::vector<std::string>> ListDatabases() = 0;
-  virtual Result<std::unique_ptr<Snapshot>> BeginSnapshot(const std::string& database) = 0;
+  virtual Result<std::unique_ptr<Snapshot>> BeginSnapshot(const SnapshotRequest& request) = 0;
   // "postgresql" or "mysql".
   virtual std::string engine() const = 0;
 };

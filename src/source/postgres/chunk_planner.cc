@@ -16,6 +16,7 @@
 #include <cmath>
 #include <string>
 
+#include "source/key_ranges.h"
 #include "source/postgres/postgres_source_internal.h"
 
 namespace dbexport::source::postgres {
@@ -35,17 +36,6 @@ WHERE i.indrelid = $1::oid AND i.indnkeyatts = 1 AND i.indisunique AND i.indisva
   AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AND a.attnotnull
 ORDER BY i.indisprimary DESC, a.attnum
 LIMIT 1)sql";
-
-int64_t ChunkCount(int64_t rows, int64_t chunk_rows) {
-  return std::max<int64_t>(1, (rows + chunk_rows / 2) / chunk_rows);
-}
-
-// A key's text as the server printed it (an int2/int4/int8).
-int64_t ParseKey(std::string_view text) {
-  int64_t v = 0;
-  std::from_chars(text.data(), text.data() + text.size(), v);
-  return v;
-}
 
 std::string Tid(int64_t block, int offset) {
   return "(" + std::to_string(block) + "," + std::to_string(offset) + ")";
@@ -141,7 +131,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
   base.column_type = key_type;
 
   // Boundaries b1 < b2 < ... : chunk i holds keys in [b(i), b(i+1)).
-  std::vector<std::string> bounds;
+  std::vector<int64_t> bounds;
   int64_t total_rows = 0;
   std::string min_key, max_key;
   if (table.estimated_rows <= options_.exact_key_plan_rows) {
@@ -159,7 +149,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
                            ") AS rn" + from + ") s WHERE rn > 1 AND (rn - 1) % " +
                            std::to_string(step) + " = 0 ORDER BY k",
                        context));
-      for (int i = 0; i < rows.size(); ++i) bounds.push_back(rows.GetString(i, 0));
+      for (int i = 0; i < rows.size(); ++i) bounds.push_back(ParseKey(rows.Get(i, 0)));
     }
   } else {
     int64_t wanted = std::clamp(kKeySamplesPerChunk * (table.estimated_rows / chunk_rows + 1),
@@ -175,34 +165,12 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
                                                          pct + ") ORDER BY 1", context));
     int64_t sampled = sample.size();
     total_rows = std::llround(static_cast<double>(sampled) * 100.0 / percent);
-    int64_t n = sampled == 0 ? 1 : ChunkCount(total_rows, chunk_rows);
-    for (int64_t j = 1; j < n; ++j) {
-      std::string b = sample.GetString(static_cast<int>(j * sampled / n), 0);
-      if (b == min_key) continue;  // a chunk below the smallest key would be empty
-      if (bounds.empty() || ParseKey(b) > ParseKey(bounds.back())) bounds.push_back(b);
-    }
+    std::vector<int64_t> keys;
+    keys.reserve(static_cast<size_t>(sampled));
+    for (int i = 0; i < sample.size(); ++i) keys.push_back(ParseKey(sample.Get(i, 0)));
+    bounds = SampleBounds(keys, sampled == 0 ? 1 : ChunkCount(total_rows, chunk_rows), ParseKey(min_key));
   }
-
-  std::vector<Chunk> chunks;
-  const int64_t n = static_cast<int64_t>(bounds.size()) + 1;
-  for (int64_t i = 0; i < n; ++i) {
-    Chunk c = base;
-    c.index = static_cast<int>(i);
-    c.min = i == 0 ? min_key : bounds[i - 1];
-    c.max = i == n - 1 ? max_key : std::to_string(ParseKey(bounds[i]) - 1);
-    if (n > 1) {
-      if (i == 0) {
-        c.predicate = k + " < " + bounds[0];
-      } else if (i == n - 1) {
-        c.predicate = k + " >= " + bounds[i - 1];
-      } else {
-        c.predicate = k + " >= " + bounds[i - 1] + " AND " + k + " < " + bounds[i];
-      }
-    }
-    c.estimated_rows = total_rows / n;
-    chunks.push_back(std::move(c));
-  }
-  return chunks;
+  return KeyRangeChunks(base, k, min_key, max_key, bounds, total_rows);
 }
 
 }  // namespace dbexport::source::postgres

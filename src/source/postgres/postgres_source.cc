@@ -158,9 +158,66 @@ Result<std::vector<std::string>> PgSource::ListDatabases() {
   return out;
 }
 
-Result<std::unique_ptr<Snapshot>> PgSource::BeginSnapshot(const std::string& database) {
-  DBX_ASSIGN_OR_RETURN(auto snapshot, PgSnapshot::Begin(url_, database, options_));
-  return std::unique_ptr<Snapshot>(std::move(snapshot));
+namespace {
+
+// One exported snapshot per database, taken one after the other: a
+// PostgreSQL snapshot cannot span databases. Readers open their own
+// connection to the table's database and import its snapshot.
+class PgSnapshotSet : public Snapshot {
+ public:
+  std::string snapshot_time() const override { return snapshots_.front()->snapshot_time(); }
+
+  Result<std::vector<TableInfo>> ListTables(const std::string& database,
+                                            const std::vector<ExportFilterEntry>& filter) override {
+    DBX_ASSIGN_OR_RETURN(PgSnapshot * s, Find(database));
+    return s->ListTables(filter);
+  }
+  Result<std::vector<Chunk>> PlanChunks(const TableInfo& table, int64_t chunk_rows) override {
+    DBX_ASSIGN_OR_RETURN(PgSnapshot * s, Find(table.database));
+    return s->PlanChunks(table, chunk_rows);
+  }
+  Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
+                                                 const parquet::Schema* schema,
+                                                 const CancelFlag* cancel) override {
+    DBX_ASSIGN_OR_RETURN(PgSnapshot * s, Find(table.database));
+    return s->OpenChunk(table, chunk, schema, cancel);
+  }
+  Status Close() override {
+    Status first;
+    for (auto& s : snapshots_) {
+      Status st = s->Close();
+      if (first.ok()) first = st;
+    }
+    return first;
+  }
+
+  void Add(std::unique_ptr<PgSnapshot> s) { snapshots_.push_back(std::move(s)); }
+
+ private:
+  Result<PgSnapshot*> Find(const std::string& database) {
+    for (auto& s : snapshots_) {
+      if (s->database() == database) return s.get();
+    }
+    return InvalidArgument("database " + database + " is not part of this snapshot");
+  }
+
+  std::vector<std::unique_ptr<PgSnapshot>> snapshots_;  // in the order asked for
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Snapshot>> PgSource::BeginSnapshot(const SnapshotRequest& request) {
+  if (request.databases.empty()) return InvalidArgument("a snapshot needs at least one database");
+  auto set = std::make_unique<PgSnapshotSet>();
+  for (const std::string& database : request.databases) {
+    Result<std::unique_ptr<PgSnapshot>> snapshot = PgSnapshot::Begin(url_, database, options_);
+    if (!snapshot.ok()) {
+      set->Close().IgnoreError();
+      return snapshot.status().WithContext("taking the snapshot of database " + database);
+    }
+    set->Add(std::move(snapshot).value());
+  }
+  return std::unique_ptr<Snapshot>(std::move(set));
 }
 
 // ---- PgSnapshot ----

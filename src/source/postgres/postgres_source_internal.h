@@ -52,22 +52,23 @@ struct TableEntry {
   bool locked = false;     // by the snapshot's transaction, until it ends
 };
 
-class PgSnapshot : public Snapshot {
+// The snapshot of one database (PgSnapshotSet holds one per database).
+class PgSnapshot {
  public:
   static Result<std::unique_ptr<PgSnapshot>> Begin(const std::string& conninfo,
                                                    const std::string& database,
                                                    const SourceOptions& options);
-  ~PgSnapshot() override;
+  ~PgSnapshot();
 
-  std::string snapshot_time() const override { return snapshot_time_; }
-  Result<std::vector<TableInfo>> ListTables(const std::vector<ExportFilterEntry>& filter) override;
-  Result<std::vector<Chunk>> PlanChunks(const TableInfo& table, int64_t chunk_rows) override;
+  std::string snapshot_time() const { return snapshot_time_; }
+  Result<std::vector<TableInfo>> ListTables(const std::vector<ExportFilterEntry>& filter);
+  Result<std::vector<Chunk>> PlanChunks(const TableInfo& table, int64_t chunk_rows);
   Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
-                                                 const parquet::Schema* schema,
-                                                 const CancelFlag* cancel) override;
-  Status Close() override;
+                                                 const parquet::Schema* schema, const CancelFlag* cancel);
+  Status Close();
 
   const std::string& snapshot_id() const { return snapshot_id_; }
+  const std::string& database() const { return database_; }
 
  private:
   PgSnapshot(std::string conninfo, std::string database, SourceOptions options)
@@ -114,7 +115,7 @@ class PgSource : public Source {
   static Result<std::unique_ptr<PgSource>> Open(const std::string& url, const SourceOptions& options);
 
   Result<std::vector<std::string>> ListDatabases() override;
-  Result<std::unique_ptr<Snapshot>> BeginSnapshot(const std::string& database) override;
+  Result<std::unique_ptr<Snapshot>> BeginSnapshot(const SnapshotRequest& request) override;
   std::string engine() const override { return "postgresql"; }
 
  private:

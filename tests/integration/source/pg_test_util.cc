@@ -143,7 +143,8 @@ Opened OpenSnapshot(const std::string& db, const SourceOptions& options, const s
   EXPECT_TRUE(source.ok()) << source.status();
   if (!source.ok()) return o;
   o.source = std::move(*source);
-  auto snapshot = o.source->BeginSnapshot(db);
+  o.database = db;
+  auto snapshot = o.source->BeginSnapshot({{db}, 4});
   EXPECT_TRUE(snapshot.ok()) << snapshot.status();
   if (snapshot.ok()) o.snapshot = std::move(*snapshot);
   return o;

@@ -25,6 +25,7 @@ std::vector<Row> QueryRows(const std::string& db, const std::string& sql);
 struct Opened {
   std::unique_ptr<Source> source;
   std::unique_ptr<Snapshot> snapshot;
+  std::string database;  // the one database of the snapshot
 };
 Opened OpenSnapshot(const std::string& db, const SourceOptions& options = {},
                     const std::string& user = "");

@@ -96,7 +96,7 @@ TEST(PostgresCatalog, ListsTablesWithSkipReasons) {
   options.max_row_bytes = 100000;     // big_row's 320 KB row is "near 2 GB"
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   EXPECT_EQ(Describe(*tables), Sorted({
                                    "other.plain=",
@@ -138,7 +138,7 @@ TEST(PostgresCatalog, DefaultOptionsDoNotMeasureRowsOfSmallTables) {
   options.max_row_bytes = 100000;  // TOAST data is far below row_check_toast_bytes
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   EXPECT_EQ(Describe(*tables), (std::vector<std::string>{"public.big_row="}));
 }
@@ -149,7 +149,7 @@ TEST(PostgresCatalog, UserWithoutSelectPrivilegeGetsPermissionSkips) {
   RecreateDatabase(db, kCatalogSetup);
   Opened o = OpenSnapshot(db, {}, "srctest_reader");
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({{db, "public", "plain"}, {db, "public", "secret"},
+  auto tables = o.snapshot->ListTables(o.database, {{db, "public", "plain"}, {db, "public", "secret"},
                                         {db, "public", "events"}});
   ASSERT_TRUE(tables.ok()) << tables.status();
   EXPECT_EQ(Describe(*tables), Sorted({"public.events=PERMISSIONS_DO_NOT_EXIST (partitioned)",
@@ -165,7 +165,7 @@ TEST(PostgresCatalog, FiltersMatchNamesCaseSensitively) {
   Opened o = OpenSnapshot(db);
   ASSERT_NE(o.snapshot, nullptr);
   auto names = [&](const std::vector<ExportFilterEntry>& filter) {
-    auto tables = o.snapshot->ListTables(filter);
+    auto tables = o.snapshot->ListTables(o.database, filter);
     EXPECT_TRUE(tables.ok()) << tables.status();
     return tables.ok() ? Describe(*tables) : std::vector<std::string>{};
   };
@@ -184,7 +184,7 @@ TEST(PostgresCatalog, PartitionedTablesAreReadOnceUnderTheParentName) {
   RecreateDatabase(db, kCatalogSetup);
   Opened o = OpenSnapshot(db);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   TableInfo events = FindTable(*tables, "events");
   EXPECT_TRUE(events.is_partitioned);
@@ -219,7 +219,7 @@ TEST(PostgresCatalog, EmptyAndOidOnlyTablesAreOneChunk) {
   RecreateDatabase(db, kCatalogSetup);
   Opened o = OpenSnapshot(db);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   TableInfo empty = FindTable(*tables, "empty_t");
   EXPECT_EQ(empty.estimated_rows, 0);
@@ -253,7 +253,7 @@ TEST(PostgresSnapshot, ReadersSeeTheDatabaseAsOfBeginSnapshot) {
              "INSERT INTO heap SELECT generate_series(1001, 5000); DELETE FROM heap WHERE v <= 100;"
              "CREATE TABLE later (id int);");
 
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   EXPECT_EQ(Describe(*tables), (std::vector<std::string>{"public.heap=", "public.t="}));
   std::vector<Row> rows = ReadTable(o.snapshot.get(), FindTable(*tables, "t"), 300);
@@ -265,7 +265,7 @@ TEST(PostgresSnapshot, ReadersSeeTheDatabaseAsOfBeginSnapshot) {
 
   Opened fresh = OpenSnapshot(db);
   ASSERT_NE(fresh.snapshot, nullptr);
-  auto now = fresh.snapshot->ListTables({{db, "public", "t"}});
+  auto now = fresh.snapshot->ListTables(fresh.database, {{db, "public", "t"}});
   ASSERT_TRUE(now.ok());
   EXPECT_EQ(ReadTable(fresh.snapshot.get(), (*now)[0], 300).size(), 1490u);
 }
@@ -319,7 +319,7 @@ TEST(PostgresSource, ReportsBadUrlsAndMissingObjects) {
 
   auto source = OpenSource(PostgresUrl(), {});
   ASSERT_TRUE(source.ok());
-  auto snapshot = (*source)->BeginSnapshot("srctest_no_such_db");
+  auto snapshot = (*source)->BeginSnapshot({{"srctest_no_such_db"}, 1});
   EXPECT_EQ(snapshot.status().code(), StatusCode::kNotFound);
 }
 
@@ -331,7 +331,7 @@ TEST(PostgresChunkReader, FailsOnValueCloseTo500MB) {
   options.max_value_bytes = 1000;
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok());
   TableInfo t = FindTable(*tables, "big_val");
   auto chunks = o.snapshot->PlanChunks(t, 1000);
@@ -358,7 +358,7 @@ TEST(PostgresChunkReader, StopsWhenCancelled) {
   options.batch_rows = 1000;
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok());
   TableInfo t = FindTable(*tables, "t");
   Chunk whole;
@@ -386,7 +386,7 @@ TEST(PostgresChunkReader, MapsServerErrorsWithSqlState) {
                        "GRANT SELECT ON t TO srctest_reader;");
   Opened o = OpenSnapshot(db, {}, "srctest_reader");
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok());
   TableInfo t = FindTable(*tables, "t");
   EXPECT_EQ(t.skip_reason, "");

@@ -26,7 +26,7 @@ Coverage ReadAllChunks(const std::string& db, const std::string& name, int64_t c
   Coverage cov;
   Opened o = OpenSnapshot(db, options);
   if (o.snapshot == nullptr) return cov;
-  auto tables = o.snapshot->ListTables({{db, "public", name}});
+  auto tables = o.snapshot->ListTables(o.database, {{db, "public", name}});
   EXPECT_TRUE(tables.ok()) << tables.status();
   if (!tables.ok() || tables->size() != 1) return cov;
   const TableInfo& table = (*tables)[0];
@@ -165,7 +165,7 @@ TEST(PostgresChunks, ChunksReadConcurrentlyFromOneSnapshot) {
   RecreateDatabase(db, kSkewedSetup);
   Opened o = OpenSnapshot(db);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   TableInfo table = FindTable(*tables, "skewed");
   auto chunks = o.snapshot->PlanChunks(table, 25000);

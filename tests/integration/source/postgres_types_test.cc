@@ -127,7 +127,7 @@ void CheckAllTypes(const std::string& db, TypeMapping mapping) {
   options.batch_rows = 7;
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({{db, "public", "all_types"}});
+  auto tables = o.snapshot->ListTables(o.database, {{db, "public", "all_types"}});
   ASSERT_TRUE(tables.ok()) << tables.status();
   ASSERT_EQ(tables->size(), 1u);
   TableInfo table = (*tables)[0];
@@ -203,7 +203,7 @@ TEST(PostgresTypes, ColumnInfoFollowsInformationSchema) {
   options.type_mapping = TypeMapping::kNative;
   Opened o = OpenSnapshot(db, options);
   ASSERT_NE(o.snapshot, nullptr);
-  auto tables = o.snapshot->ListTables({});
+  auto tables = o.snapshot->ListTables(o.database, {});
   ASSERT_TRUE(tables.ok()) << tables.status();
   TableInfo t = FindTable(*tables, "all_types");
 
