@@ -43,7 +43,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       "run", "Export a database (or part of it) to a directory or S3 as Parquet files plus manifests.");
   run->add_option("--source", f->source,
                   "Database URL: postgresql://user[:password]@host[:port]/database (the password may "
-                  "also come from PGPASSWORD)")
+                  "also come from PGPASSWORD), or mysql://user[:password]@host[:port][/database] (mariadb:// "
+                  "too; the password may come from MYSQL_PWD; no database: all but the system ones)")
       ->required();
   run->add_option("--dest", f->dest,
                   "Destination: a directory (created if missing), file:///dir or s3://bucket[/prefix]. "
@@ -96,6 +97,13 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                   "quarter of the server's lock table. See docs/consistency.md")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{-1}, int64_t{1} << 30));
+  run->add_option("--consistency", f->consistency,
+                  "MySQL/MariaDB: how the readers share one snapshot. lock: FLUSH TABLES WITH READ LOCK while "
+                  "they start; backup-lock: MariaDB's backup stages (commits wait, statements run); no-lock: no "
+                  "lock, the readers proven to see the same binlog position or GTID set; auto: backup-lock or "
+                  "lock with the RELOAD privilege, else no-lock")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "lock", "backup-lock", "no-lock"}));
   run->add_option("--store-timeout", f->store_timeout,
                   "S3 only: how long a request may keep retrying, and how long the store may stay silent "
                   "before the export stops. Units ms, s, m, h")
@@ -139,6 +147,7 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   source_options.type_mapping = *mapping;
   source_options.lock_wait_timeout_ms = *lock_wait;
   source_options.max_table_locks = flags.max_table_locks;
+  source_options.consistency = flags.consistency;
   Result<std::unique_ptr<source::Source>> source = source::OpenSource(flags.source, source_options);
   if (!source.ok()) return ErrorExit(source.status());
   if (Result<std::vector<std::string>> dbs = (*source)->ListDatabases(); !dbs.ok()) {

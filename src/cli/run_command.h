@@ -38,6 +38,7 @@ struct RunFlags {
   std::string lock_wait_timeout = "30s";
   int64_t max_table_locks = -1;  // -1: a quarter of the server's lock table
   std::string store_timeout = "5m";
+  std::string consistency = "auto";
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

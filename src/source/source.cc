@@ -1,5 +1,6 @@
 #include "source/source.h"
 
+#include "source/mysql/mysql_source_internal.h"
 #include "source/postgres/postgres_source_internal.h"
 
 namespace dbexport::source {
@@ -10,12 +11,13 @@ Result<std::unique_ptr<Source>> OpenSource(const std::string& url, const SourceO
     return std::unique_ptr<Source>(std::move(source));
   }
   if (url.rfind("mysql://", 0) == 0 || url.rfind("mariadb://", 0) == 0) {
-    return Unimplemented("opening source: MySQL and MariaDB sources are not supported yet");
+    DBX_ASSIGN_OR_RETURN(auto source, mysql::MySqlSource::Open(url, options));
+    return std::unique_ptr<Source>(std::move(source));
   }
   auto scheme_end = url.find("://");
   return InvalidArgument("opening source: unsupported URL scheme \"" +
                          (scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end)) +
-                         "\" (expected postgresql:// or postgres://)");
+                         "\" (expected postgresql://, postgres://, mysql:// or mariadb://)");
 }
 
 }  // namespace dbexport::source

@@ -64,6 +64,9 @@ struct SourceOptions {
   // are checked for rewrites before each read. -1: as many as fit in a
   // quarter of the server's lock table.
   int64_t max_table_locks = -1;
+  // MySQL/MariaDB: how the reader sessions come to share one snapshot:
+  // auto, lock, backup-lock or no-lock (docs/consistency.md).
+  std::string consistency = "auto";
 };
 
 // One entry of --export-only / ExportOnly, already validated and split.
@@ -102,10 +105,14 @@ struct TableInfo {
   int64_t estimated_rows = 0;
   int64_t estimated_bytes = 0;
   bool is_partitioned = false;      // partitions are read under this name
+  // MySQL: the schema is the database; the table is database.table.
+  bool schema_is_database = false;
   // Locked by the snapshot for the whole export; else checked for DDL
   // before each read (docs/consistency.md).
   bool locked = false;
-  std::string target() const { return database + "." + schema + "." + name; }
+  std::string target() const {
+    return schema_is_database ? database + "." + name : database + "." + schema + "." + name;
+  }
 };
 
 // A unit of work: a key range or ctid range of one table.
