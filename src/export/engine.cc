@@ -49,8 +49,10 @@ struct Job {
 };
 
 bool EntryMatches(const source::ExportFilterEntry& e, const source::TableInfo& t) {
-  return e.database == t.database && (e.schema.empty() || e.schema == t.schema) &&
-         (e.table.empty() || e.table == t.name);
+  if (e.database != t.database) return false;
+  // MySQL: database.table, the table in the schema's place.
+  if (t.schema_is_database) return e.schema.empty() || (e.table.empty() && e.schema == t.name);
+  return (e.schema.empty() || e.schema == t.schema) && (e.table.empty() || e.table == t.name);
 }
 
 std::string EntryText(const source::ExportFilterEntry& e) {
@@ -146,6 +148,10 @@ Status ExportRun::Plan(source::Source* source) {
   if (!databases.ok()) return databases.status().WithContext("listing databases");
   std::vector<source::ExportFilterEntry> filter = ParseExportOnly(request_.export_only);
   for (const source::ExportFilterEntry& e : filter) {
+    if (source->engine() == "mysql" && !e.table.empty()) {
+      return InvalidArgument("export-only entry '" + EntryText(e) +
+                             "' has three parts: a MySQL entry is database or database.table");
+    }
     if (std::find(databases->begin(), databases->end(), e.database) == databases->end()) {
       return NotFound("export-only entry '" + EntryText(e) + "': database " + e.database +
                       " does not exist or cannot be exported from this source");
