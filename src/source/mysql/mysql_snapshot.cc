@@ -16,6 +16,7 @@
 //                no-lock.
 
 #include <chrono>
+#include <thread>
 
 #include "source/mysql/mysql_source_internal.h"
 
@@ -29,7 +30,7 @@ bool IsSystemDatabase(const std::string& name) {
 
 // Attempts of a no-lock snapshot before giving up: each fails only when a
 // commit landed while the sessions started.
-constexpr int kNoLockAttempts = 10;
+constexpr int kNoLockAttempts = 50;
 
 constexpr char kStartTransaction[] = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
 
@@ -162,9 +163,16 @@ Status MySqlSnapshot::TakeWithoutLock(bool mariadb) {
     }
     std::string first_position;
     bool same = true;
-    for (auto& session : free_) {
-      DBX_RETURN_IF_ERROR(session->Exec(kStartTransaction, "starting a reader session's snapshot"));
+    // All at once, so that a commit rarely lands between them.
+    std::vector<Status> started(free_.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < free_.size(); ++i) {
+      threads.emplace_back([&, i] {
+        started[i] = free_[i]->Exec(kStartTransaction, "starting a reader session's snapshot");
+      });
     }
+    for (std::thread& t : threads) t.join();
+    for (const Status& st : started) DBX_RETURN_IF_ERROR(st);
     for (auto& session : free_) {
       if (!mariadb) break;
       DBX_ASSIGN_OR_RETURN(auto rows, session->Query("SHOW STATUS WHERE Variable_name IN "

@@ -11,6 +11,7 @@ if(TARGET dbexport AND TARGET dbx_export)
       export/bad_input_test.cc
       export/engine_test.cc
       export/fault_test.cc
+      export/mysql_export_test.cc
     LIBS dbx_export dbx_storage dbx_source nlohmann_json::nlohmann_json
     LABELS integration
     TIMEOUT 900)
