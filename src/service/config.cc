@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -228,7 +229,7 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   const std::string where = "[[clusters]]";
   if (!CheckKeys(check, table,
                  {"name", "source", "password_env", "parallelism", "type_mapping", "lock_wait_timeout",
-                  "max_table_locks"},
+                  "max_table_locks", "consistency", "engine"},
                  where)) {
     return false;
   }
@@ -243,12 +244,34 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   const std::string named = "[[clusters]] '" + cluster->name + "'";
   if (!RequireString(check, table, "source", &cluster->source_url, named)) return false;
   UrlParts parts;
-  if (!SplitUrl(cluster->source_url, &parts) ||
-      (parts.scheme != "postgresql" && parts.scheme != "postgres")) {
+  const bool split = SplitUrl(cluster->source_url, &parts);
+  const bool postgres = split && (parts.scheme == "postgresql" || parts.scheme == "postgres");
+  const bool mysql = split && (parts.scheme == "mysql" || parts.scheme == "mariadb");
+  if (!postgres && !mysql) {
     // The URL may carry a password: say what is wrong without echoing it.
     return check.Fail(table.get("source")->source(),
                       "'source' in " + named +
-                          " is not a postgresql://user@host:port/database URL (scheme, host or port is wrong)");
+                          " is not a postgresql://, mysql:// or mariadb://user@host:port/database URL (scheme, "
+                          "host or port is wrong)");
+  }
+  cluster->engine = postgres ? "aurora-postgresql" : parts.scheme == "mariadb" ? "mariadb" : "aurora-mysql";
+  if (mysql) cluster->port = 3306;
+  if (!GetString(check, table, "engine", &cluster->engine, named)) return false;
+  const std::vector<std::string> engines =
+      postgres ? std::vector<std::string>{"aurora-postgresql", "postgres"}
+               : std::vector<std::string>{"aurora-mysql", "mysql", "mariadb"};
+  if (std::find(engines.begin(), engines.end(), cluster->engine) == engines.end()) {
+    return check.Fail(table.get("engine")->source(), "'engine' in " + named + " must be one of " +
+                                                         (postgres ? "aurora-postgresql, postgres"
+                                                                   : "aurora-mysql, mysql, mariadb") +
+                                                         " for this source, got '" + cluster->engine + "'");
+  }
+  if (!GetString(check, table, "consistency", &cluster->consistency, named)) return false;
+  if (cluster->consistency != "auto" && cluster->consistency != "lock" && cluster->consistency != "backup-lock" &&
+      cluster->consistency != "no-lock") {
+    return check.Fail(table.get("consistency")->source(), "'consistency' in " + named +
+                                                              " must be \"auto\", \"lock\", \"backup-lock\" or "
+                                                              "\"no-lock\", got '" + cluster->consistency + "'");
   }
   cluster->host = parts.host;
   if (!parts.port.empty()) cluster->port = static_cast<int>(std::stol(parts.port));

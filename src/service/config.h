@@ -32,6 +32,11 @@ struct ClusterConfig {
   // lock_wait_timeout (seconds) and max_table_locks: SourceOptions.
   int64_t lock_wait_timeout_ms = 30'000;
   int64_t max_table_locks = -1;
+  // MySQL/MariaDB: SourceOptions::consistency.
+  std::string consistency = "auto";
+  // DescribeDBClusters' Engine: from the source's scheme (aurora-postgresql,
+  // aurora-mysql for mysql://, mariadb for mariadb://) or the `engine` key.
+  std::string engine = "aurora-postgresql";
 };
 
 // What happens, at start, to tasks the previous run of the service left

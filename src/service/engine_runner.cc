@@ -43,6 +43,7 @@ class EngineRunner : public ExportRunner {
     source_options.type_mapping = cluster.type_mapping;
     source_options.lock_wait_timeout_ms = cluster.lock_wait_timeout_ms;
     source_options.max_table_locks = cluster.max_table_locks;
+    source_options.consistency = cluster.consistency;
     Result<std::unique_ptr<source::Source>> source = source::OpenSource(cluster.source_url, source_options);
     if (!source.ok()) {
       return Status(source.status().code(), "Failed to find or access the source DB cluster: " + cluster.name +

@@ -335,7 +335,7 @@ ApiResponse QueryApi::DescribeDBClusters(const FormParams& params, const std::st
     if (wanted != nullptr && !wanted->empty() && c.name != *wanted && config_->ClusterArn(c.name) != *wanted) continue;
     bool keep = true;
     for (const Filter& f : filters) {
-      const std::string field = f.name == "engine" ? std::string(kClusterEngine) : c.name;
+      const std::string field = f.name == "engine" ? c.engine : c.name;
       bool any = std::find(f.values.begin(), f.values.end(), field) != f.values.end() ||
                  (f.name == "db-cluster-id" &&
                   std::find(f.values.begin(), f.values.end(), config_->ClusterArn(c.name)) != f.values.end());

@@ -15,7 +15,6 @@
 namespace dbexport::service {
 
 // The Engine every configured cluster reports (PostgreSQL sources).
-inline constexpr std::string_view kClusterEngine = "aurora-postgresql";
 
 
 struct CheckFailure {

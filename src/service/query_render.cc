@@ -57,7 +57,7 @@ void RenderDBCluster(XmlWriter* xml, const ServiceConfig& config, const ClusterC
   xml->Open("DBCluster");
   xml->Element("DBClusterIdentifier", cluster.name);
   xml->Element("DBClusterArn", config.ClusterArn(cluster.name));
-  xml->Element("Engine", kClusterEngine);
+  xml->Element("Engine", cluster.engine);
   xml->Element("EngineMode", "provisioned");
   xml->Element("Status", "available");
   xml->Element("Endpoint", cluster.host);

@@ -54,6 +54,17 @@ def pg_url(database=None):
     return url.rsplit("/", 1)[0] + "/" + database
 
 
+def mysql(sql):
+    """Runs SQL on the test MariaDB (DBX_TEST_MYSQL_URL) through the mariadb client; returns its output."""
+    hostport = env("DBX_TEST_MYSQL_URL").split("@", 1)[1]
+    host, port = hostport.split(":")
+    r = subprocess.run(["mariadb", "--no-defaults", "--default-character-set=utf8mb4", "-h", host, "-P", port,
+                        "-uroot", "--batch", "--skip-column-names"], input=sql, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError(f"mariadb: {r.stderr}")
+    return r.stdout
+
+
 def psql(database, sql):
     """Runs SQL (ON_ERROR_STOP) and returns the unaligned, tuples-only output."""
     r = subprocess.run(["psql", pg_url(database), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-F", "|",
@@ -171,7 +182,9 @@ class Service:
                  "[[access_keys]]", f'id = "{ADMIN_KEY}"', 'secret_env = "SVCTEST_ADMIN_SECRET"', "",
                  "[s3]", f'endpoint_url = "{env("DBX_TEST_S3_ENDPOINT")}"', ""]
         for name, database, options in self.clusters:
-            lines += ["[[clusters]]", f'name = "{name}"', f'source = "{pg_url(database)}"', options, ""]
+            # A database name, or a whole source URL (a MySQL cluster).
+            source = database if "://" in database else pg_url(database)
+            lines += ["[[clusters]]", f'name = "{name}"', f'source = "{source}"', options, ""]
         if self.webhook_url:
             lines += ["[notifications]", f'webhook_url = "{self.webhook_url}"']
         path = os.path.join(self.dir, "dbexport.toml")

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from service_harness import (ACCOUNT, ServiceTestCase, WebhookReceiver, create_key, download, duckdb, ensure_role,
+from service_harness import (ACCOUNT, env, mysql, ServiceTestCase, WebhookReceiver, create_key, download, duckdb, ensure_role,
                              get_json, list_keys, open_uploads, psql, recreate_bucket, recreate_database)
 
 BUCKET = "svctest-export"
@@ -129,6 +129,44 @@ class ExportTest(ServiceTestCase):
             nokey_dir = os.path.join(tmp, base, DB_TYPES, "public.nokey")
             nokey = duckdb([f"SELECT count(*), sum(a), min(b), max(b) FROM read_parquet('{nokey_dir}/**/*.parquet')"])
             self.assertEqual(nokey[0]["rows"], [["5000", "12502500", "row 1", "row 999"]])
+
+    def test_mysql_cluster_exports_through_the_aws_cli(self):
+        mysql("""
+            DROP DATABASE IF EXISTS svc_shop; CREATE DATABASE svc_shop CHARACTER SET utf8mb4; USE svc_shop;
+            CREATE TABLE orders (id int PRIMARY KEY, amount decimal(10,2), placed datetime(3), note varchar(20));
+            INSERT INTO orders SELECT seq, seq * 1.25, '2024-01-01 00:00:00' + INTERVAL seq SECOND,
+                                      CONCAT('n', seq) FROM seq_1_to_30000;
+            CREATE TABLE tags (name varchar(10));
+            INSERT INTO tags VALUES ('a'), ('b');
+        """)
+        source = env("DBX_TEST_MYSQL_URL") + "/svc_shop"
+        service = self.start_service("mysql", [("shopm", source, 'consistency = "lock"\nparallelism = 2')])
+        code, clusters, err = service.cli("describe-db-clusters", "--db-cluster-identifier", "shopm")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(clusters["DBClusters"][0]["Engine"], "aurora-mysql")
+        code, started, err = service.cli("start-export-task", "--export-task-identifier", "mysql-1",
+                                         "--source-arn", arn("shopm"), "--s3-bucket-name", BUCKET,
+                                         "--s3-prefix", "lake/my", "--iam-role-arn", self.role,
+                                         "--kms-key-id", self.key)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(started["Status"], "STARTING")
+        task = service.wait_status("mysql-1", {"COMPLETE", "FAILED"})
+        self.assertEqual(task["Status"], "COMPLETE", task.get("FailureCause"))
+
+        base = "lake/my/mysql-1/"
+        tables = {t["target"]: t for t in
+                  get_json(BUCKET, base + "export_tables_info_mysql-1_from_1_to_2.json")["perTableStatus"]}
+        self.assertEqual(set(tables), {"svc_shop.orders", "svc_shop.tags"})
+        self.assertEqual(tables["svc_shop.orders"]["tableStatistics"]["numberOfRows"], 30000)
+        with tempfile.TemporaryDirectory() as tmp:
+            download(BUCKET, base, tmp)
+            orders_dir = os.path.join(tmp, base, "svc_shop", "svc_shop.orders")
+            exported = duckdb([f"""
+                SELECT count(*), sum(amount)::VARCHAR, max(placed)::VARCHAR, count(DISTINCT note)
+                FROM read_parquet('{orders_dir}/**/*.parquet')"""])[0]
+            want = mysql("SELECT COUNT(*), SUM(amount), MAX(placed), COUNT(DISTINCT note) FROM svc_shop.orders")
+            count, total, latest, notes = want.strip().split("\t")
+            self.assertEqual(exported["rows"], [[count, total, latest.rstrip("0").rstrip("."), notes]])
 
     def test_cancel_stops_the_export_and_ends_canceled(self):
         service = self.start_service("cancel", [("big", DB_BIG, "parallelism = 1")])

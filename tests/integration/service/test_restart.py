@@ -95,7 +95,8 @@ class RestartTest(ServiceTestCase):
         self.assertEqual(bad.process.returncode, 2)
         config = os.path.join(bad.dir, "dbexport.toml")
         self.assertRegex(bad.log(), rf"ERROR dbexport serve: {config}:\d+:1: unknown key 'paralelism' in "
-                                    r"\[\[clusters\]\] \(allowed: lock_wait_timeout, max_table_locks, name, parallelism, "
+                                    r"\[\[clusters\]\] \(allowed: consistency, engine, lock_wait_timeout, max_table_locks, name, "
+                                    r"parallelism, "
                                     r"password_env, source, "
                                     r"type_mapping\)")
         self.assertNotIn("admin-secret", bad.log())

@@ -122,12 +122,32 @@ TEST(ServiceConfig, LockAndStoreTimeouts) {
               "dbexport.toml:8:11: 'timeout' in [s3] must be an integer from 1 to 86400");
 }
 
+TEST(ServiceConfig, MySqlClustersAndTheirEngine) {
+  Result<ServiceConfig> config = Parse(std::string(kMinimalKeys) +
+                                       "[[clusters]]\nname = \"m\"\nsource = \"mysql://u@h/db\"\nconsistency = \"no-lock\"\n"
+                                       "[[clusters]]\nname = \"d\"\nsource = \"mariadb://u@h:3307\"\n"
+                                       "[[clusters]]\nname = \"p\"\nsource = \"postgresql://u@h/db\"\nengine = \"postgres\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->clusters[0].engine, "aurora-mysql");
+  EXPECT_EQ(config->clusters[0].port, 3306);
+  EXPECT_EQ(config->clusters[0].consistency, "no-lock");
+  EXPECT_EQ(config->clusters[1].engine, "mariadb");
+  EXPECT_EQ(config->clusters[1].port, 3307);
+  EXPECT_EQ(config->clusters[2].engine, "postgres");
+  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"m\"\nsource = \"mysql://u@h/db\"\nengine = \"postgres\"\n",
+              "dbexport.toml:7:10: 'engine' in [[clusters]] 'm' must be one of aurora-mysql, mysql, mariadb for this "
+              "source, got 'postgres'");
+  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"m\"\nsource = \"mysql://u@h/db\"\nconsistency = \"x\"\n",
+              "dbexport.toml:7:15: 'consistency' in [[clusters]] 'm' must be \"auto\", \"lock\", \"backup-lock\" or "
+              "\"no-lock\", got 'x'");
+}
+
 TEST(ServiceConfig, RefusesUnknownKeyWithLineAndColumn) {
   ExpectError(std::string("region = \"us-east-1\"\nlisten_port = 80\n") + kMinimalKeys + kMinimalCluster,
               "dbexport.toml:2:1: unknown key 'listen_port' in the top level (allowed: access_keys, account_id, "
               "clusters, listen, notifications, region, resume, s3, state_dir)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "  paralelism = 3\n",
-              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: lock_wait_timeout, max_table_locks, name, parallelism, "
+              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: consistency, engine, lock_wait_timeout, max_table_locks, name, parallelism, "
               "password_env, source, type_mapping)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nregion = \"x\"\n",
               "dbexport.toml:8:1: unknown key 'region' in [s3] (allowed: endpoint_url, timeout)");
@@ -145,11 +165,11 @@ TEST(ServiceConfig, RefusesMissingFields) {
 }
 
 TEST(ServiceConfig, RefusesBadUrls) {
-  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"mysql://u:secret@h/db\"\n",
-              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://user@host:port/database "
+  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"mongodb://u:secret@h/db\"\n",
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://, mysql:// or mariadb://user@host:port/database "
               "URL (scheme, host or port is wrong)");
   ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://u@h:99999/db\"\n",
-              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://user@host:port/database "
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://, mysql:// or mariadb://user@host:port/database "
               "URL (scheme, host or port is wrong)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nendpoint_url = \"127.0.0.1:5391\"\n",
               "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL: '127.0.0.1:5391'");
