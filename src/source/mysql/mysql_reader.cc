@@ -141,6 +141,7 @@ class MySqlChunkReader : public ChunkReader {
     while (batch->num_rows() < batch_rows_ && bytes < batch_bytes_) {
       MYSQL_ROW row = mysql_fetch_row(result_);
       if (row == nullptr) {
+        bytes_read_ += bytes;
         Status st = mysql_errno(session_->get()) != 0 ? session_->LastError(context_ + ": reading rows") : Status::OK();
         mysql_free_result(result_);
         result_ = nullptr;
