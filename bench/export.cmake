@@ -14,3 +14,12 @@ if(TARGET dbexport AND TARGET dbx_bench_util)
   target_link_libraries(export_bench PRIVATE dbx_bench_util)
   add_dependencies(export_bench dbexport)
 endif()
+
+# The MySQL/MariaDB source's benchmark: dbexport run vs mariadb --quick and
+# mydumper on the lineitem table (bench/mysql_export_bench.sh).
+if(TARGET dbexport AND TARGET dbx_bench_util)
+  add_executable(mysql_export_bench ${CMAKE_CURRENT_SOURCE_DIR}/mysql_export_bench.cc)
+  target_compile_definitions(mysql_export_bench PRIVATE DBX_DBEXPORT_BINARY="$<TARGET_FILE:dbexport>")
+  target_link_libraries(mysql_export_bench PRIVATE dbx_bench_util)
+  add_dependencies(mysql_export_bench dbexport)
+endif()

@@ -246,7 +246,12 @@ Result<std::vector<Chunk>> MySqlSnapshot::PlanChunks(const TableInfo& table, int
   std::string min_key = stats[0][1].value_or(""), max_key = stats[0][2].value_or("");
   std::vector<int64_t> bounds;
   int64_t n = ChunkCount(total, chunk_rows);
-  if (n > 1) {
+  const int64_t lo = ParseKey(min_key), hi = ParseKey(max_key);
+  if (n > 1 && hi - lo < total + total / 2) {
+    // A dense key (AUTO_INCREMENT, few gaps): equal slices of the key space
+    // hold about equal rows, and cost no scan.
+    for (int64_t i = 1; i < n; ++i) bounds.push_back(lo + (hi - lo + 1) * i / n);
+  } else if (n > 1) {
     int64_t step = (total + n - 1) / n;
     DBX_ASSIGN_OR_RETURN(auto rows, coordinator_->Query("SELECT k FROM (SELECT " + k + " AS k, ROW_NUMBER() OVER (ORDER BY " +
                                                             k + ") AS rn FROM " + entry.qualified +
