@@ -196,6 +196,16 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
     if (summary.status().code() == StatusCode::kCancelled) return Report({kExitCancelled, "export cancelled"});
     return ErrorExit(summary.status(), "export " + task_id + " failed");
   }
+  if (!summary->snapshot.mode.empty()) {
+    const source::SnapshotInfo& snap = summary->snapshot;
+    std::string where = snap.binlog_file.empty() ? "" : " at " + snap.binlog_file + ":" + std::to_string(snap.binlog_position);
+    if (snap.writers_blocked_ms >= 0) {
+      std::fprintf(stderr, "snapshot: --consistency %s%s; writers were blocked for %lld ms\n", snap.mode.c_str(),
+                   where.c_str(), static_cast<long long>(snap.writers_blocked_ms));
+    } else {
+      std::fprintf(stderr, "snapshot: --consistency %s%s; no lock was taken\n", snap.mode.c_str(), where.c_str());
+    }
+  }
   for (const exporter::SkippedTable& s : summary->skipped) {
     std::fprintf(stderr, "warning: skipped table %s: %s%s%s\n", s.target.c_str(), s.reason.c_str(),
                  s.detail.empty() ? "" : ": ", s.detail.c_str());

@@ -101,6 +101,7 @@ class ExportRun {
   Clock::time_point start_ = Clock::now();
   std::string snapshot_time_;
   std::unique_ptr<source::Snapshot> snapshot_;  // of every database exported
+  source::SnapshotInfo snapshot_info_;
   std::vector<std::unique_ptr<TableState>> tables_;  // manifest order
   std::vector<SkippedObjective> skipped_objectives_;
   std::vector<Job> jobs_;  // largest tables first
@@ -172,6 +173,7 @@ Status ExportRun::Plan(source::Source* source) {
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = std::move(snapshot).value();
   snapshot_time_ = snapshot_->snapshot_time();
+  snapshot_info_ = snapshot_->info();
   progress_.set_snapshot_time(snapshot_time_);
   for (const std::string& database : wanted) {
     std::vector<source::ExportFilterEntry> entries;
@@ -470,6 +472,7 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
 
   ExportSummary summary;
   summary.snapshot_time = snapshot_time_;
+  summary.snapshot = snapshot_info_;
   std::vector<GeneralWarning> general;
   for (const TableResult& t : tables) {
     for (const std::string& w : t.warnings) general.push_back({t.info.target(), kWarningValuesChanged, w});
@@ -488,6 +491,7 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
   task.start = start_;
   task.end = Clock::now();
   task.snapshot_time = snapshot_time_;
+  task.snapshot = snapshot_info_;
   task.warning_message = summary.warning_message;
   task.percent = task.status == kTaskComplete ? 100 : progress_.Sample(ExportProgress::Phase::kFinishing).percent;
   Status manifest = WriteManifests(tables, task);

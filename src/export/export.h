@@ -66,6 +66,7 @@ struct SkippedTable {
 
 struct ExportSummary {
   std::string snapshot_time;
+  source::SnapshotInfo snapshot;  // how the source took it
   int64_t tables_exported = 0;
   int64_t rows_exported = 0;
   int64_t bytes_written = 0;

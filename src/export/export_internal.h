@@ -74,6 +74,7 @@ struct TaskResult {
   Clock::time_point start;
   Clock::time_point end;
   std::string snapshot_time;
+  source::SnapshotInfo snapshot;
   std::string warning_message;  // WarningMessageJson(), or empty
 };
 

@@ -164,6 +164,16 @@ ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task
   info["taskStartTime"] = FormatIso8601(task.start);
   info["taskEndTime"] = FormatIso8601(task.end);
   info["snapshotTime"] = task.snapshot_time;
+  if (!task.snapshot.mode.empty()) {
+    json snapshot = {{"consistency", task.snapshot.mode}};
+    if (!task.snapshot.binlog_file.empty()) {
+      snapshot["binlogFile"] = task.snapshot.binlog_file;
+      snapshot["binlogPosition"] = task.snapshot.binlog_position;
+    }
+    if (!task.snapshot.gtid_set.empty()) snapshot["gtidSet"] = task.snapshot.gtid_set;
+    if (task.snapshot.writers_blocked_ms >= 0) snapshot["writersBlockedMs"] = task.snapshot.writers_blocked_ms;
+    info["snapshot"] = std::move(snapshot);
+  }
   info["totalExportedDataInGB"] = static_cast<double>(bytes) / kBytesPerGb;
   info["typeMapping"] = request.type_mapping == source::TypeMapping::kNative ? "native" : "aws";
   info["compression"] = CodecName(request.writer.codec);

@@ -149,9 +149,19 @@ struct SnapshotRequest {
   int readers = 1;                     // chunk readers open at the same time, at most
 };
 
+// How a snapshot was taken, where the source says (MySQL), for the manifest.
+struct SnapshotInfo {
+  std::string mode;            // MySQL: lock, backup-lock or no-lock; empty: nothing to say
+  std::string binlog_file;     // the snapshot's binary log position, when known
+  int64_t binlog_position = 0;
+  std::string gtid_set;        // MySQL's gtid_executed at the snapshot, when there is one
+  int64_t writers_blocked_ms = -1;  // how long writers waited on the snapshot's lock; -1: no lock
+};
+
 class Snapshot {
  public:
   virtual ~Snapshot() = default;
+  virtual SnapshotInfo info() const { return {}; }
   // ISO 8601 UTC time at which the snapshot was taken (of the first
   // database, where each has its own).
   virtual std::string snapshot_time() const = 0;

@@ -114,12 +114,9 @@ class MySqlSnapshot : public Snapshot {
                                                  const CancelFlag* cancel) override;
   Status Close() override;
 
-  // How the snapshot was taken, for the manifest and the CLI.
-  const std::string& mode() const { return mode_; }
-  const std::string& binlog_file() const { return binlog_file_; }
-  int64_t binlog_position() const { return binlog_position_; }
-  const std::string& gtid_set() const { return gtid_set_; }
-  int64_t writers_blocked_ms() const { return writers_blocked_ms_; }
+  SnapshotInfo info() const override {
+    return {mode_, binlog_file_, binlog_position_, gtid_set_, mode_ == "no-lock" ? -1 : writers_blocked_ms_};
+  }
 
   // Reader sessions: Lease blocks until one is free; Return gives it back
   // (nullptr: the session was lost or left mid-result, and is closed).

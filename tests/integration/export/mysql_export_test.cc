@@ -243,6 +243,13 @@ TEST_P(MySqlConsistency, ConcurrentTransfersNeverChangeTheExportedTotal) {
   EXPECT_EQ(sum->rows[0][0], "50000");
   EXPECT_EQ(sum->rows[0][1], "50000000") << "the readers did not share one snapshot";
   EXPECT_NE(sum->rows[0][2], "25000000") << "no transfer happened before the snapshot: the test proves nothing";
+  // The manifest records how the snapshot was taken and where.
+  auto info = ReadJsonFile(out + "/c-1/export_info_c-1.json");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ((*info)["snapshot"]["consistency"], mode);
+  EXPECT_TRUE((*info)["snapshot"]["binlogFile"].get<std::string>().starts_with("binlog.")) << info->dump();
+  EXPECT_EQ((*info)["snapshot"].contains("writersBlockedMs"), mode != "no-lock") << info->dump();
+  EXPECT_NE(r.err.find("snapshot: --consistency " + mode + " at binlog."), std::string::npos) << r.err;
   auto manifest = ReadJsonFile(out + "/c-1/export_tables_info_c-1_from_1_to_3.json");
   ASSERT_TRUE(manifest.ok()) << manifest.status();
   EXPECT_GE((*manifest)["perTableStatus"][0]["tableStatistics"]["partitioningInfo"]["numberOfPartitions"].get<int>(),
