@@ -1,35 +1,33 @@
 # Export engine and dbexport CLI against the real PostgreSQL 15, every file
 # read back by DuckDB.
-if(TARGET dbexport AND TARGET dbx_export)
-  find_package(nlohmann_json REQUIRED)
-  dbx_add_test(export_integration_test
-    SOURCES
-      export/export_test_util.cc
-      export/types_test.cc
-      export/layout_test.cc
-      export/consistency_test.cc
-      export/bad_input_test.cc
-      export/engine_test.cc
-      export/fault_test.cc
-      export/mysql_export_test.cc
-    LIBS dbx_export dbx_storage dbx_source nlohmann_json::nlohmann_json
-    LABELS integration
-    TIMEOUT 900)
-  target_include_directories(export_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
-  add_dependencies(export_integration_test dbexport)
-endif()
+dbx_require_targets(integration/export dbexport dbx_export)
+find_package(nlohmann_json REQUIRED)
+dbx_add_test(export_integration_test
+  SOURCES
+    export/export_test_util.cc
+    export/types_test.cc
+    export/layout_test.cc
+    export/consistency_test.cc
+    export/bad_input_test.cc
+    export/engine_test.cc
+    export/fault_test.cc
+    export/mysql_export_test.cc
+  LIBS dbx_export dbx_storage dbx_source nlohmann_json::nlohmann_json
+  LABELS integration
+  TIMEOUT 900)
+target_include_directories(export_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
+add_dependencies(export_integration_test dbexport)
 
 # dbexport run against moto through the fault proxy: a store that stops
 # answering mid-export (one test pauses it for 5 minutes).
-if(TARGET dbexport AND TARGET dbx_s3)
-  dbx_add_test(export_store_fault_test
-    SOURCES
-      export/export_test_util.cc
-      export/store_fault_test.cc
-      storage/s3_test_util.cc
-    LIBS dbx_s3 nlohmann_json::nlohmann_json
-    LABELS integration
-    TIMEOUT 900)
-  target_include_directories(export_store_fault_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
-  add_dependencies(export_store_fault_test dbexport)
-endif()
+dbx_require_targets(integration/export dbexport dbx_s3)
+dbx_add_test(export_store_fault_test
+  SOURCES
+    export/export_test_util.cc
+    export/store_fault_test.cc
+    storage/s3_test_util.cc
+  LIBS dbx_s3 nlohmann_json::nlohmann_json
+  LABELS integration
+  TIMEOUT 900)
+target_include_directories(export_store_fault_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
+add_dependencies(export_store_fault_test dbexport)

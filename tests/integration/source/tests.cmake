@@ -8,3 +8,9 @@ dbx_add_test(source_postgres_test
     ${CMAKE_CURRENT_LIST_DIR}/postgres_chunks_test.cc
   LIBS dbx_source PkgConfig::LIBPQ
   LABELS integration)
+
+# One suite for every Source implementation (PostgreSQL and MariaDB).
+dbx_add_test(source_conformance_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/source_conformance_test.cc
+  LIBS dbx_source
+  LABELS integration)

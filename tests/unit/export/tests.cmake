@@ -1,16 +1,14 @@
 # Export engine, CLI helpers and local store: unit tests (no server).
-if(TARGET dbx_export AND TARGET dbx_cli)
-  find_package(nlohmann_json REQUIRED)
-  dbx_add_test(export_unit_test
-    SOURCES
-      export/naming_test.cc
-      export/export_only_test.cc
-      export/manifest_test.cc
-      export/progress_test.cc
-      export/cli_flags_test.cc
-    LIBS dbx_export dbx_cli nlohmann_json::nlohmann_json
-    LABELS unit)
-endif()
-if(TARGET dbx_storage)
-  dbx_add_test(local_store_test SOURCES storage/local_store_test.cc LIBS dbx_storage LABELS unit)
-endif()
+dbx_require_targets(unit/export dbx_export dbx_cli)
+find_package(nlohmann_json REQUIRED)
+dbx_add_test(export_unit_test
+  SOURCES
+    export/naming_test.cc
+    export/export_only_test.cc
+    export/manifest_test.cc
+    export/progress_test.cc
+    export/cli_flags_test.cc
+  LIBS dbx_export dbx_cli nlohmann_json::nlohmann_json
+  LABELS unit)
+dbx_require_targets(unit/export dbx_storage)
+dbx_add_test(local_store_test SOURCES storage/local_store_test.cc LIBS dbx_storage LABELS unit)
