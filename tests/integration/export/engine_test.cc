@@ -10,6 +10,7 @@
 
 #include "export/export.h"
 #include "export_test_util.h"
+#include "support/fault_store.h"
 
 namespace dbexport::testing {
 namespace {
@@ -18,57 +19,6 @@ namespace fs = std::filesystem;
 using exporter::ExportProgress;
 using exporter::ExportRequest;
 using exporter::ExportSummary;
-
-// Wraps a store; the stream of the `fail_on_stream`-th OpenWrite (1-based)
-// fails its `fail_on_write`-th Write with IoError("injected write failure").
-class FaultInjectingStore : public ObjectStore {
- public:
-  FaultInjectingStore(std::unique_ptr<ObjectStore> inner, int fail_on_stream, int fail_on_write)
-      : inner_(std::move(inner)), fail_on_stream_(fail_on_stream), fail_on_write_(fail_on_write) {}
-
-  Result<std::unique_ptr<OutputStream>> OpenWrite(const std::string& key) override {
-    DBX_ASSIGN_OR_RETURN(std::unique_ptr<OutputStream> stream, inner_->OpenWrite(key));
-    int n;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      n = ++streams_opened_;
-    }
-    int fail_at = n == fail_on_stream_ ? fail_on_write_ : 0;
-    return std::unique_ptr<OutputStream>(std::make_unique<Stream>(std::move(stream), fail_at));
-  }
-  Status Put(const std::string& key, const std::string& contents) override { return inner_->Put(key, contents); }
-  Result<std::string> Get(const std::string& key) override { return inner_->Get(key); }
-  Result<std::vector<ObjectInfo>> List(const std::string& prefix) override { return inner_->List(prefix); }
-  Status Delete(const std::string& key) override { return inner_->Delete(key); }
-  Result<int> AbortIncompleteWrites(const std::string& prefix) override {
-    return inner_->AbortIncompleteWrites(prefix);
-  }
-  std::string Describe() const override { return inner_->Describe(); }
-
- private:
-  class Stream : public OutputStream {
-   public:
-    Stream(std::unique_ptr<OutputStream> inner, int fail_at) : inner_(std::move(inner)), fail_at_(fail_at) {}
-    Status Write(const uint8_t* data, size_t size) override {
-      if (fail_at_ > 0 && ++writes_ >= fail_at_) return IoError("injected write failure");
-      return inner_->Write(data, size);
-    }
-    int64_t Tell() const override { return inner_->Tell(); }
-    Status Close() override { return inner_->Close(); }
-    Status Abort() override { return inner_->Abort(); }
-
-   private:
-    std::unique_ptr<OutputStream> inner_;
-    int fail_at_;
-    int writes_ = 0;
-  };
-
-  std::unique_ptr<ObjectStore> inner_;
-  int fail_on_stream_;
-  int fail_on_write_;
-  std::mutex mu_;
-  int streams_opened_ = 0;
-};
 
 // ctest runs each test in its own process, two at a time: each test has a
 // database of its own, named after it.

@@ -13,3 +13,9 @@ dbx_add_test(s3_fault_test
 dbx_add_test(s3_stall_test
   SOURCES storage/s3_stall_test.cc storage/s3_test_util.cc
   LIBS dbx_s3 LABELS integration)
+
+# One suite for every ObjectStore (local directory, S3 on moto).
+dbx_require_targets(integration/storage dbx_s3 dbx_storage)
+dbx_add_test(object_store_conformance_test
+  SOURCES storage/object_store_conformance_test.cc storage/s3_test_util.cc
+  LIBS dbx_s3 dbx_storage dbx_test_fault_store LABELS integration)
