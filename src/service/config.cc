@@ -271,16 +271,17 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   int64_t parallelism = cluster->parallelism;
   if (!GetInteger(check, table, "parallelism", 1, kMaxParallelism, &parallelism, named)) return false;
   cluster->parallelism = static_cast<int>(parallelism);
-  int64_t lock_wait_s = cluster->lock_wait_timeout_ms / 1000;
+  source::SourceOptions& options = cluster->source_options;
+  int64_t lock_wait_s = options.lock_wait_timeout_ms / 1000;
   if (!GetInteger(check, table, "lock_wait_timeout", 0, kMaxTimeoutSeconds, &lock_wait_s, named)) return false;
-  cluster->lock_wait_timeout_ms = lock_wait_s * 1000;
-  if (!GetInteger(check, table, "max_table_locks", -1, 1ll << 30, &cluster->max_table_locks, named)) return false;
+  options.lock_wait_timeout_ms = lock_wait_s * 1000;
+  if (!GetInteger(check, table, "max_table_locks", -1, 1ll << 30, &options.max_table_locks, named)) return false;
   std::string mapping = "aws";
   if (!GetString(check, table, "type_mapping", &mapping, named)) return false;
   if (mapping == "aws") {
-    cluster->type_mapping = source::TypeMapping::kAws;
+    options.type_mapping = source::TypeMapping::kAws;
   } else if (mapping == "native") {
-    cluster->type_mapping = source::TypeMapping::kNative;
+    options.type_mapping = source::TypeMapping::kNative;
   } else {
     return check.Fail(table.get("type_mapping")->source(),
                       "'type_mapping' in " + named + " must be \"aws\" or \"native\", got '" + mapping + "'");

@@ -28,10 +28,9 @@ struct ClusterConfig {
   std::string database;  // empty: the server's default (the user name)
   std::string user;
   int parallelism = 4;
-  source::TypeMapping type_mapping = source::TypeMapping::kAws;
-  // lock_wait_timeout (seconds) and max_table_locks: SourceOptions.
-  int64_t lock_wait_timeout_ms = 30'000;
-  int64_t max_table_locks = -1;
+  // type_mapping, lock_wait_timeout (seconds) and max_table_locks; the rest
+  // SourceOptions' defaults.
+  source::SourceOptions source_options;
 };
 
 // What happens, at start, to tasks the previous run of the service left

@@ -139,6 +139,28 @@ TEST_F(BadInput, ReusedTaskIdentifierFails) {
   EXPECT_EQ(ListFiles(dest_), files);
 }
 
+// The S3 pre-flight runs before the source is touched: an unreachable
+// database is not even tried when the bucket is missing, and the message is
+// the user guide's FailureCause, then what S3 said.
+TEST(ExportPreflight, AMissingBucketFailsBeforeTheDatabaseIsRead) {
+  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string bucket = "exptest-preflight-missing";
+  RunShell("aws --endpoint-url " + S3Endpoint() + " s3 rb --force s3://" + bucket + " >/dev/null 2>&1");
+  CommandResult r = RunDbexport({"run", "--source", "postgresql://nobody@127.0.0.1:1/exptest_never_read", "--dest",
+                                 "s3://" + bucket + "/x", "--s3-endpoint", S3Endpoint(), "--task-id", "pf-1",
+                                 "--progress", "none"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(r.err.starts_with("dbexport: error: export pf-1 failed: The S3 bucket " + bucket +
+                                " isn't valid. Either it isn't located in the current AWS Region or it doesn't exist. "
+                                "Review your S3 bucket name and retry the export. (GetBucketLocation s3://" + bucket +
+                                ": HTTP 404 NoSuchBucket: The specified bucket does not exist"))
+      << r.err;
+  EXPECT_EQ(r.err.find("connecting to PostgreSQL"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(CommandLine, HelpAndVersion) {
   CommandResult help = RunDbexport({"run", "--help"});
   EXPECT_EQ(help.exit_code, 0);

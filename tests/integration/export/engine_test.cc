@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using exporter::ExportProgress;
-using exporter::ExportRequest;
+using exporter::ExportSpec;
 using exporter::ExportSummary;
 
 // Wraps a store; the stream of the `fail_on_stream`-th OpenWrite (1-based)
@@ -87,8 +87,8 @@ class ExportEngine : public ::testing::Test {
                     .ok());
   }
 
-  ExportRequest Request(const std::string& task_id) {
-    ExportRequest request;
+  ExportSpec Request(const std::string& task_id) {
+    ExportSpec request;
     request.task_id = task_id;
     request.parallelism = 2;
     request.chunk_rows = 50000;
@@ -157,7 +157,7 @@ TEST_F(ExportEngine, ProgressIsReportedEverySecondAndMonotone) {
     samples.emplace_back(std::chrono::steady_clock::now(), p);
   };
   std::atomic<bool> cancel{false};
-  ExportRequest request = Request("progress-1");
+  ExportSpec request = Request("progress-1");
   request.parallelism = 1;
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), observer, &cancel);
   ASSERT_TRUE(summary.ok()) << summary.status();
@@ -199,7 +199,7 @@ TEST_F(ExportEngine, CancelStopsWorkersAndAbortsOpenFiles) {
   exporter::ProgressObserver observer = [&](const ExportProgress& p) {
     if (p.rows_exported > 0) cancel.store(true);
   };
-  ExportRequest request = Request("cancel-2");
+  ExportSpec request = Request("cancel-2");
   request.chunk_rows = 400000;  // one big chunk: the cancel lands mid-chunk
   auto started = std::chrono::steady_clock::now();
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), observer, &cancel);
@@ -218,7 +218,7 @@ TEST_F(ExportEngine, MissingExportOnlyDatabaseFailsBeforeWriting) {
   ASSERT_TRUE(store.ok());
   auto source = Source();
   ASSERT_NE(source, nullptr);
-  ExportRequest request = Request("missing-1");
+  ExportSpec request = Request("missing-1");
   request.export_only = {"exptest_other_db.public.t"};
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), nullptr, nullptr);
   EXPECT_EQ(summary.status(),

@@ -8,6 +8,7 @@ if(TARGET dbx_export AND TARGET dbx_cli)
       export/manifest_test.cc
       export/progress_test.cc
       export/cli_flags_test.cc
+      export/export_spec_test.cc
     LIBS dbx_export dbx_cli nlohmann_json::nlohmann_json
     LABELS unit)
 endif()
