@@ -86,15 +86,4 @@ std::string RedactUrl(std::string_view url) {
   return std::string(url.substr(0, colon)) + std::string(url.substr(at));
 }
 
-S3Location ParseS3Location(std::string_view url) {
-  constexpr std::string_view kScheme = "s3://";
-  if (!url.starts_with(kScheme)) return {};
-  std::string_view rest = url.substr(kScheme.size());
-  size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return {std::string(rest), ""};
-  std::string_view prefix = rest.substr(slash + 1);
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  return {std::string(rest.substr(0, slash)), std::string(prefix)};
-}
-
 }  // namespace dbexport::cli

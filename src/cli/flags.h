@@ -29,11 +29,4 @@ Result<source::TypeMapping> ParseTypeMapping(std::string_view text);
 // the manifest's sourceArn.
 std::string RedactUrl(std::string_view url);
 
-// s3://bucket/prefix -> bucket, prefix ("" when absent). Not an s3 URL: both empty.
-struct S3Location {
-  std::string bucket;
-  std::string prefix;
-};
-S3Location ParseS3Location(std::string_view url);
-
 }  // namespace dbexport::cli

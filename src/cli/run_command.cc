@@ -15,25 +15,20 @@
 namespace dbexport::cli {
 namespace {
 
-struct Failure {
-  int exit_code;
-  std::string message;
-};
-
-int Report(const Failure& f) {
+int Report(const CommandFailure& f) {
   std::fprintf(stderr, "dbexport: %s\n", f.message.c_str());
   return f.exit_code;
 }
 
-int UsageError(const std::string& message) {
-  return Report({kExitUsage, message + "\nRun 'dbexport run --help' for the flags."});
+CommandFailure UsageError(const std::string& message) {
+  return {kExitUsage, message + "\nRun 'dbexport run --help' for the flags."};
 }
 
 // Bad input is a usage error; anything else means the export could not run.
 // The source's and the stores' messages already name what they were doing.
-int ErrorExit(const Status& status, const std::string& context = "") {
+CommandFailure ErrorExit(const Status& status, const std::string& context = "") {
   int code = status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
-  return Report({code, "error: " + (context.empty() ? "" : context + ": ") + status.message()});
+  return {code, "error: " + (context.empty() ? "" : context + ": ") + status.message()};
 }
 
 }  // namespace
@@ -115,86 +110,86 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   return run;
 }
 
-int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
-  // 1. Everything that can be checked without a server, before anything is written.
-  std::string task_id = flags.task_id.empty() ? exporter::DefaultTaskIdentifier(std::chrono::system_clock::now())
-                                              : flags.task_id;
-  if (Status s = exporter::ValidateTaskIdentifier(task_id); !s.ok()) return UsageError("--task-id: " + s.message());
+std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::ExportSpec* spec) {
+  spec->task_id = flags.task_id.empty() ? exporter::DefaultTaskIdentifier(std::chrono::system_clock::now())
+                                        : flags.task_id;
+  if (Status s = exporter::ValidateTaskIdentifier(spec->task_id); !s.ok()) {
+    return UsageError("--task-id: " + s.message());
+  }
   if (Status s = exporter::ValidateExportOnly(flags.export_only); !s.ok()) {
     return UsageError("--export-only: " + s.message());
   }
+  spec->export_only = flags.export_only;
   Result<parquet::Codec> codec = ParseCodec(flags.compression);
   if (!codec.ok()) return UsageError("--compression: " + codec.status().message());
+  spec->writer.codec = *codec;
+  spec->writer.compression_level = flags.compression_level;
   Result<source::TypeMapping> mapping = ParseTypeMapping(flags.type_mapping);
   if (!mapping.ok()) return UsageError("--type-mapping: " + mapping.status().message());
+  spec->source_options.type_mapping = *mapping;
   Result<int64_t> max_file_size = ParseByteSize(flags.max_file_size);
   if (!max_file_size.ok()) return UsageError("--max-file-size: " + max_file_size.status().message());
+  spec->writer.max_file_bytes = *max_file_size;
   Result<int64_t> lock_wait = ParseDurationMillis(flags.lock_wait_timeout);
   if (!lock_wait.ok()) return UsageError("--lock-wait-timeout: " + lock_wait.status().message());
+  spec->source_options.lock_wait_timeout_ms = *lock_wait;
+  spec->source_options.max_table_locks = flags.max_table_locks;
+  spec->source_options.consistency = flags.consistency;
   Result<int64_t> store_timeout = ParseDurationMillis(flags.store_timeout);
   if (!store_timeout.ok() || *store_timeout < 1000) {
     return UsageError("--store-timeout: " + (store_timeout.ok() ? "must be at least 1 s" : store_timeout.status().message()));
   }
+  spec->store.timeout = std::chrono::milliseconds(*store_timeout);
+  Result<StoreLocation> destination = ParseStoreUrl(flags.dest);
+  if (!destination.ok()) return ErrorExit(destination.status());
+  spec->destination = std::move(destination).value();
+  spec->store.endpoint_url = flags.s3_endpoint;
+  spec->store.region = flags.region;
+  spec->store.iam_role_arn = flags.iam_role_arn;
+  spec->store.kms_key_id = flags.kms_key_id;
+  spec->store.on_retry = [](const std::string& message) { std::fprintf(stderr, "\nwarning: %s\n", message.c_str()); };
+  spec->source_url = flags.source;
+  spec->source_arn = flags.source_arn.empty() ? RedactUrl(flags.source) : flags.source_arn;
+  spec->parallelism = flags.parallelism;
+  spec->chunk_rows = flags.chunk_rows;
+  return std::nullopt;
+}
+
+int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
+  // 1. Everything that can be checked without a server, before anything is written.
+  exporter::ExportSpec spec;
+  if (std::optional<CommandFailure> failure = SpecFromFlags(flags, &spec)) return Report(*failure);
   bool terminal = isatty(STDERR_FILENO) == 1;
   if (flags.progress == "bar") terminal = true;
   else if (flags.progress == "plain") terminal = false;
   else if (flags.progress != "auto" && flags.progress != "none") {
-    return UsageError("--progress: invalid value '" + flags.progress + "': expected auto, bar, plain or none");
+    return Report(UsageError("--progress: invalid value '" + flags.progress + "': expected auto, bar, plain or none"));
   }
 
-  // 2. The source: reachable, the database there.
-  source::SourceOptions source_options;
-  source_options.type_mapping = *mapping;
-  source_options.lock_wait_timeout_ms = *lock_wait;
-  source_options.max_table_locks = flags.max_table_locks;
-  source_options.consistency = flags.consistency;
-  Result<std::unique_ptr<source::Source>> source = source::OpenSource(flags.source, source_options);
-  if (!source.ok()) return ErrorExit(source.status());
-  if (Result<std::vector<std::string>> dbs = (*source)->ListDatabases(); !dbs.ok()) {
-    return ErrorExit(dbs.status());
-  }
-
-  // 3. The destination, created only now that the source answered.
-  StoreOptions store_options;
-  store_options.endpoint_url = flags.s3_endpoint;
-  store_options.region = flags.region;
-  store_options.iam_role_arn = flags.iam_role_arn;
-  store_options.kms_key_id = flags.kms_key_id;
-  store_options.timeout = std::chrono::milliseconds(*store_timeout);
-  store_options.on_retry = [](const std::string& message) {
-    std::fprintf(stderr, "\nwarning: %s\n", message.c_str());
-  };
-  Result<std::unique_ptr<ObjectStore>> store = OpenStoreForUrl(flags.dest, store_options);
-  if (!store.ok()) return ErrorExit(store.status());
-
-  exporter::ExportRequest request;
-  request.task_id = task_id;
-  request.export_only = flags.export_only;
-  request.type_mapping = *mapping;
-  request.parallelism = flags.parallelism;
-  request.chunk_rows = flags.chunk_rows;
-  request.writer.codec = *codec;
-  request.writer.compression_level = flags.compression_level;
-  request.writer.max_file_bytes = *max_file_size;
-  request.source_arn = flags.source_arn.empty() ? RedactUrl(flags.source) : flags.source_arn;
-  S3Location s3 = ParseS3Location(flags.dest);
-  request.s3_bucket = s3.bucket;
-  request.s3_prefix = s3.prefix;
-  request.iam_role_arn = flags.iam_role_arn;
-  request.kms_key_id = flags.kms_key_id;
-
+  // 2. The export: S3 pre-flight, source, destination, engine.
   ProgressDisplay display(stderr, terminal);
   exporter::ProgressObserver observer;
   if (flags.progress != "none") observer = [&display](const exporter::ExportProgress& p) { display.Update(p); };
   auto started = std::chrono::steady_clock::now();
-  Result<exporter::ExportSummary> summary =
-      exporter::RunExport(request, source->get(), store->get(), observer, cancel);
+  exporter::TaskFailure failure;
+  Result<exporter::ExportSummary> summary = exporter::RunExportTask(spec, observer, cancel, &failure);
   display.Finish();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!summary.ok()) {
-    if (summary.status().code() == StatusCode::kCancelled) return Report({kExitCancelled, "export cancelled"});
-    return ErrorExit(summary.status(), "export " + task_id + " failed");
+    const Status& status = summary.status();
+    const std::string context = "export " + spec.task_id + " failed";
+    if (status.code() == StatusCode::kCancelled) return Report({kExitCancelled, "export cancelled"});
+    switch (failure.step) {
+      case exporter::TaskStep::kPreflight:
+        // The user guide's cause, then what S3, STS or KMS said.
+        return Report(ErrorExit(Status(status.code(), status.message() + " (" + failure.detail.message() + ")"),
+                                context));
+      case exporter::TaskStep::kExport:
+        return Report(ErrorExit(status, context));
+      default:
+        return Report(ErrorExit(status));
+    }
   }
   if (!summary->snapshot.mode.empty()) {
     const source::SnapshotInfo& snap = summary->snapshot;
@@ -213,11 +208,11 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   char took[32];
   if (seconds < 60) std::snprintf(took, sizeof took, "%.1f s", seconds);
   else std::snprintf(took, sizeof took, "%s", FormatDuration(seconds).c_str());
-  std::printf("export %s complete: %lld %s, %lld rows, %s of Parquet in %s (snapshot %s)\n%s/%s\n",
-              task_id.c_str(), static_cast<long long>(summary->tables_exported),
+  std::printf("export %s complete: %lld %s, %lld rows, %s of Parquet in %s (snapshot %s)\n%s\n",
+              spec.task_id.c_str(), static_cast<long long>(summary->tables_exported),
               summary->tables_exported == 1 ? "table" : "tables",
-              static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(), took, summary->snapshot_time.c_str(), (*store)->Describe().c_str(),
-              exporter::SanitizePathSegment(task_id).c_str());
+              static_cast<long long>(summary->rows_exported), FormatBytes(summary->bytes_written).c_str(), took,
+              summary->snapshot_time.c_str(), summary->location.c_str());
   return kExitOk;
 }
 

@@ -3,8 +3,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "export/export.h"
 
 namespace CLI {
 class App;
@@ -43,6 +46,18 @@ struct RunFlags {
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.
 CLI::App* AddRunCommand(CLI::App& app, RunFlags* flags);
+
+// Why the command stops: its exit code and the message for stderr (after
+// "dbexport: ").
+struct CommandFailure {
+  int exit_code = kExitFailure;
+  std::string message;
+};
+
+// Fills `spec` with the export `flags` describe (the task identifier
+// defaults to DefaultTaskIdentifier(now)), checking everything that needs
+// no server. A bad value is kExitUsage with a message naming the flag.
+std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::ExportSpec* spec);
 
 // Runs the export `flags` describe; returns the process exit code. Messages
 // go to stderr, the summary to stdout.

@@ -65,7 +65,7 @@ std::string EntryText(const source::ExportFilterEntry& e) {
 // The state one RunExport shares with its workers.
 class ExportRun {
  public:
-  ExportRun(const ExportRequest& request, ObjectStore* store, const ProgressObserver& observer,
+  ExportRun(const ExportSpec& request, ObjectStore* store, const ProgressObserver& observer,
             const std::atomic<bool>* cancel)
       : request_(request),
         writer_options_(EffectiveWriterOptions(request.writer)),
@@ -92,7 +92,7 @@ class ExportRun {
   std::vector<TableResult> FinalTables(bool cancelled) const;
   Status WriteManifests(const std::vector<TableResult>& tables, const TaskResult& task);
 
-  const ExportRequest& request_;
+  const ExportSpec& request_;
   const parquet::WriterOptions writer_options_;
   ObjectStore* store_;
   const ProgressObserver& observer_;
@@ -119,14 +119,7 @@ class ExportRun {
 };
 
 Status ExportRun::CheckRequest() {
-  DBX_RETURN_IF_ERROR(ValidateTaskIdentifier(request_.task_id));
-  DBX_RETURN_IF_ERROR(ValidateExportOnly(request_.export_only));
-  if (request_.parallelism < 1) {
-    return InvalidArgument("parallelism must be at least 1, got " + std::to_string(request_.parallelism));
-  }
-  if (request_.chunk_rows < 1) {
-    return InvalidArgument("chunk rows must be at least 1, got " + std::to_string(request_.chunk_rows));
-  }
+  DBX_RETURN_IF_ERROR(ValidateSpec(request_));
   // One task's files never mix with another's: refuse an identifier whose
   // directory already holds an export's files (other objects, such as a
   // caller's pre-flight probe, are allowed).
@@ -518,7 +511,7 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
 
 }  // namespace
 
-Result<ExportSummary> RunExport(const ExportRequest& request, source::Source* source, ObjectStore* store,
+Result<ExportSummary> RunExport(const ExportSpec& request, source::Source* source, ObjectStore* store,
                                 const ProgressObserver& observer, const std::atomic<bool>* cancel) {
   if (source == nullptr || store == nullptr) return InvalidArgument("RunExport: source and store are required");
   ExportRun run(request, store, observer, cancel);

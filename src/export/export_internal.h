@@ -106,7 +106,7 @@ struct ManifestFile {
 std::vector<ManifestFile> TablesInfoFiles(const std::string& task_id, const std::vector<TableResult>& tables);
 
 // export_info_<task_id>.json. `tables_info_keys` are the keys TablesInfoFiles made.
-ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task,
+ManifestFile ExportInfoFile(const ExportSpec& spec, const TaskResult& task,
                             const std::vector<TableResult>& tables,
                             const std::vector<std::string>& tables_info_keys);
 

@@ -138,7 +138,7 @@ std::vector<ManifestFile> TablesInfoFiles(const std::string& task_id, const std:
   return files;
 }
 
-ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task,
+ManifestFile ExportInfoFile(const ExportSpec& spec, const TaskResult& task,
                             const std::vector<TableResult>& tables,
                             const std::vector<std::string>& tables_info_keys) {
   int64_t rows = 0, bytes = 0, files = 0;
@@ -152,13 +152,13 @@ ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task
     else ++failed;
   }
   json info = json::object();
-  info["exportTaskIdentifier"] = request.task_id;
-  info["sourceArn"] = request.source_arn;
-  info["exportOnly"] = request.export_only;
-  info["s3Bucket"] = request.s3_bucket;
-  info["s3Prefix"] = request.s3_prefix;
-  info["iamRoleArn"] = request.iam_role_arn;
-  info["kmsKeyId"] = request.kms_key_id;
+  info["exportTaskIdentifier"] = spec.task_id;
+  info["sourceArn"] = spec.source_arn;
+  info["exportOnly"] = spec.export_only;
+  info["s3Bucket"] = spec.destination.s3_bucket;
+  info["s3Prefix"] = spec.destination.s3_prefix;
+  info["iamRoleArn"] = spec.store.iam_role_arn;
+  info["kmsKeyId"] = spec.store.kms_key_id;
   info["status"] = task.status;
   info["percentProgress"] = task.percent;
   info["taskStartTime"] = FormatIso8601(task.start);
@@ -175,8 +175,8 @@ ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task
     info["snapshot"] = std::move(snapshot);
   }
   info["totalExportedDataInGB"] = static_cast<double>(bytes) / kBytesPerGb;
-  info["typeMapping"] = request.type_mapping == source::TypeMapping::kNative ? "native" : "aws";
-  info["compression"] = CodecName(request.writer.codec);
+  info["typeMapping"] = spec.source_options.type_mapping == source::TypeMapping::kNative ? "native" : "aws";
+  info["compression"] = CodecName(spec.writer.codec);
   if (!task.failure_cause.empty()) info["failureCause"] = task.failure_cause;
   if (!task.warning_message.empty()) info["warningMessage"] = task.warning_message;
   info["totalTables"] = tables.size();
@@ -189,7 +189,7 @@ ManifestFile ExportInfoFile(const ExportRequest& request, const TaskResult& task
   json keys = json::array();
   for (const std::string& k : tables_info_keys) keys.push_back(k.substr(k.rfind('/') + 1));
   info["tablesInfoFiles"] = std::move(keys);
-  return {ExportInfoKey(request.task_id), Dump(info, kIndent)};
+  return {ExportInfoKey(spec.task_id), Dump(info, kIndent)};
 }
 
 }  // namespace dbexport::exporter

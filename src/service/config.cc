@@ -266,12 +266,12 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
                                                                    : "aurora-mysql, mysql, mariadb") +
                                                          " for this source, got '" + cluster->engine + "'");
   }
-  if (!GetString(check, table, "consistency", &cluster->consistency, named)) return false;
-  if (cluster->consistency != "auto" && cluster->consistency != "lock" && cluster->consistency != "backup-lock" &&
-      cluster->consistency != "no-lock") {
+  if (!GetString(check, table, "consistency", &cluster->source_options.consistency, named)) return false;
+  if (cluster->source_options.consistency != "auto" && cluster->source_options.consistency != "lock" && cluster->source_options.consistency != "backup-lock" &&
+      cluster->source_options.consistency != "no-lock") {
     return check.Fail(table.get("consistency")->source(), "'consistency' in " + named +
                                                               " must be \"auto\", \"lock\", \"backup-lock\" or "
-                                                              "\"no-lock\", got '" + cluster->consistency + "'");
+                                                              "\"no-lock\", got '" + cluster->source_options.consistency + "'");
   }
   cluster->host = parts.host;
   if (!parts.port.empty()) cluster->port = static_cast<int>(std::stol(parts.port));
@@ -294,16 +294,17 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   int64_t parallelism = cluster->parallelism;
   if (!GetInteger(check, table, "parallelism", 1, kMaxParallelism, &parallelism, named)) return false;
   cluster->parallelism = static_cast<int>(parallelism);
-  int64_t lock_wait_s = cluster->lock_wait_timeout_ms / 1000;
+  source::SourceOptions& options = cluster->source_options;
+  int64_t lock_wait_s = options.lock_wait_timeout_ms / 1000;
   if (!GetInteger(check, table, "lock_wait_timeout", 0, kMaxTimeoutSeconds, &lock_wait_s, named)) return false;
-  cluster->lock_wait_timeout_ms = lock_wait_s * 1000;
-  if (!GetInteger(check, table, "max_table_locks", -1, 1ll << 30, &cluster->max_table_locks, named)) return false;
+  options.lock_wait_timeout_ms = lock_wait_s * 1000;
+  if (!GetInteger(check, table, "max_table_locks", -1, 1ll << 30, &options.max_table_locks, named)) return false;
   std::string mapping = "aws";
   if (!GetString(check, table, "type_mapping", &mapping, named)) return false;
   if (mapping == "aws") {
-    cluster->type_mapping = source::TypeMapping::kAws;
+    options.type_mapping = source::TypeMapping::kAws;
   } else if (mapping == "native") {
-    cluster->type_mapping = source::TypeMapping::kNative;
+    options.type_mapping = source::TypeMapping::kNative;
   } else {
     return check.Fail(table.get("type_mapping")->source(),
                       "'type_mapping' in " + named + " must be \"aws\" or \"native\", got '" + mapping + "'");

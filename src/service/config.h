@@ -28,12 +28,9 @@ struct ClusterConfig {
   std::string database;  // empty: the server's default (the user name)
   std::string user;
   int parallelism = 4;
-  source::TypeMapping type_mapping = source::TypeMapping::kAws;
-  // lock_wait_timeout (seconds) and max_table_locks: SourceOptions.
-  int64_t lock_wait_timeout_ms = 30'000;
-  int64_t max_table_locks = -1;
-  // MySQL/MariaDB: SourceOptions::consistency.
-  std::string consistency = "auto";
+  // type_mapping, lock_wait_timeout (seconds), max_table_locks and
+  // consistency (MySQL); the rest SourceOptions' defaults.
+  source::SourceOptions source_options;
   // DescribeDBClusters' Engine: from the source's scheme (aurora-postgresql,
   // aurora-mysql for mysql://, mariadb for mariadb://) or the `engine` key.
   std::string engine = "aurora-postgresql";

@@ -34,10 +34,11 @@ TimeMs NowMs() {
 }
 
 std::string ExportTask::OutputLocation() const {
+  const std::string& s3_prefix = spec.destination.s3_prefix;
   size_t begin = s3_prefix.find_first_not_of('/');
   size_t end = s3_prefix.find_last_not_of('/');
   std::string prefix = begin == std::string::npos ? "" : s3_prefix.substr(begin, end - begin + 1) + "/";
-  return "s3://" + s3_bucket + "/" + prefix + id + "/";
+  return "s3://" + spec.destination.s3_bucket + "/" + prefix + id() + "/";
 }
 
 }  // namespace dbexport::service

@@ -1,16 +1,17 @@
 #pragma once
 // ExportTask: one export task as the service stores it and the RDS API
-// returns it (botocore rds 2014-10-31 shape "ExportTask"), plus the
-// bookkeeping the service needs (cluster, creation order, attempt, rows).
+// returns it (botocore rds 2014-10-31 shape "ExportTask"): the export as
+// requested (an exporter::ExportSpec), its state, and the bookkeeping the
+// service needs (creation order, rows).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
 #include "common/time_format.h"
+#include "export/export.h"
 
 namespace dbexport::service {
 
@@ -31,17 +32,19 @@ TimeMs NowMs();
 // reports) come from common/time_format.h.
 
 struct ExportTask {
-  // API fields.
-  std::string id;  // ExportTaskIdentifier
-  std::string source_arn;
-  std::vector<std::string> export_only;
+  // The export as StartExportTask asked for it: task_id, source_arn,
+  // export_only, destination.s3_bucket and s3_prefix, store.iam_role_arn and
+  // kms_key_id, source_cluster (the configured cluster SourceArn names) and
+  // attempt (> 1 after a restart under resume = "restart"). The task store
+  // keeps these; the rest of the spec (source URL and options, parallelism,
+  // S3 endpoint, region and timeout) comes from the configuration each time
+  // the task runs (TaskRunSpec in export_runner.h).
+  exporter::ExportSpec spec;
+
+  // State, as the API returns it.
   std::optional<TimeMs> snapshot_time;
   std::optional<TimeMs> task_start_time;
   std::optional<TimeMs> task_end_time;
-  std::string s3_bucket;
-  std::string s3_prefix;
-  std::string iam_role_arn;
-  std::string kms_key_id;
   TaskStatus status = TaskStatus::kStarting;
   int percent_progress = 0;
   int64_t extracted_bytes = 0;  // TotalExtractedDataInGB = extracted_bytes / 2^30
@@ -49,13 +52,13 @@ struct ExportTask {
   std::string warning_message;  // JSON text, empty when none
 
   // Service bookkeeping.
-  std::string cluster;       // the configured cluster the ARN names
   int64_t seq = 0;           // creation order, 1-based; pagination key
   TimeMs create_time = 0;
-  int attempt = 1;           // > 1 after a restart under resume = "restart"
   int64_t rows_exported = 0;
   int64_t bytes_written = 0;  // Parquet bytes written
 
+  const std::string& id() const { return spec.task_id; }  // ExportTaskIdentifier
+  const std::string& cluster() const { return spec.source_cluster; }
   int64_t total_extracted_gb() const { return extracted_bytes >> 30; }
   // Where the task writes: s3://<bucket>/<prefix>/<id>/ (no doubled slashes).
   std::string OutputLocation() const;

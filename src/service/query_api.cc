@@ -175,13 +175,14 @@ ApiResponse QueryApi::StartExportTask(const FormParams& params, const std::strin
     if (value == nullptr || value->empty()) return Missing(name, request_id);
   }
   StartRequest request;
-  request.id = *Param(params, "ExportTaskIdentifier");
-  request.source_arn = *Param(params, "SourceArn");
-  request.s3_bucket = *Param(params, "S3BucketName");
-  request.iam_role_arn = *Param(params, "IamRoleArn");
-  request.kms_key_id = *Param(params, "KmsKeyId");
-  if (const std::string* prefix = Param(params, "S3Prefix")) request.s3_prefix = *prefix;
-  request.export_only = IndexedList(params, "ExportOnly.member.");
+  exporter::ExportSpec& spec = request.spec;
+  spec.task_id = *Param(params, "ExportTaskIdentifier");
+  spec.source_arn = *Param(params, "SourceArn");
+  spec.destination.s3_bucket = *Param(params, "S3BucketName");
+  spec.store.iam_role_arn = *Param(params, "IamRoleArn");
+  spec.store.kms_key_id = *Param(params, "KmsKeyId");
+  if (const std::string* prefix = Param(params, "S3Prefix")) spec.destination.s3_prefix = *prefix;
+  spec.export_only = IndexedList(params, "ExportOnly.member.");
 
   if (std::optional<CheckFailure> failure = CheckStartRequest(*config_, &request)) {
     return ErrorResponse(failure->code, failure->message, request_id);
@@ -200,7 +201,7 @@ ApiResponse QueryApi::StartExportTask(const FormParams& params, const std::strin
       case StatusCode::kUnavailable:
         return ErrorResponse(api_error::kServiceUnavailable, s.message(), request_id);
       default:
-        LogError("StartExportTask " + request.id + ": " + s.ToString());
+        LogError("StartExportTask " + spec.task_id + ": " + s.ToString());
         return ErrorResponse(api_error::kInternalFailure,
                              "An internal error occurred while recording the export task; nothing was started.",
                              request_id);
@@ -257,13 +258,13 @@ ApiResponse QueryApi::DescribeExportTasks(const FormParams& params, const std::s
   }
 
   auto matches = [&](const ExportTask& t) {
-    if (id != nullptr && !id->empty() && t.id != *id) return false;
-    if (source_arn != nullptr && !source_arn->empty() && t.source_arn != *source_arn) return false;
+    if (id != nullptr && !id->empty() && t.id() != *id) return false;
+    if (source_arn != nullptr && !source_arn->empty() && t.spec.source_arn != *source_arn) return false;
     if (source_type != nullptr && *source_type != "CLUSTER") return false;
     for (const Filter& f : filters) {
-      std::string field = f.name == "export-task-identifier" ? t.id
-                          : f.name == "s3-bucket"            ? t.s3_bucket
-                          : f.name == "source-arn"           ? t.source_arn
+      std::string field = f.name == "export-task-identifier" ? t.id()
+                          : f.name == "s3-bucket"            ? t.spec.destination.s3_bucket
+                          : f.name == "source-arn"           ? t.spec.source_arn
                                                              : AsciiLower(TaskStatusName(t.status));
       if (std::find(f.values.begin(), f.values.end(), field) == f.values.end()) return false;
     }

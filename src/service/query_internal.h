@@ -23,7 +23,7 @@ struct CheckFailure {
 };
 
 // Checks every StartExportTask parameter that does not depend on other
-// tasks, in this order: identifier, SourceArn (sets request->cluster),
+// tasks, in this order: identifier, SourceArn (sets spec.source_cluster),
 // bucket name, prefix, IAM role ARN, KMS key id, ExportOnly.
 std::optional<CheckFailure> CheckStartRequest(const ServiceConfig& config, StartRequest* request);
 

@@ -31,20 +31,21 @@ ApiResponse ErrorResponse(const ApiErrorCode& code, const std::string& message, 
 }
 
 void RenderExportTaskFields(XmlWriter* xml, const ExportTask& task) {
-  xml->Element("ExportTaskIdentifier", task.id);
-  xml->Element("SourceArn", task.source_arn);
-  if (!task.export_only.empty()) {
+  const exporter::ExportSpec& spec = task.spec;
+  xml->Element("ExportTaskIdentifier", spec.task_id);
+  xml->Element("SourceArn", spec.source_arn);
+  if (!spec.export_only.empty()) {
     xml->Open("ExportOnly");
-    for (const auto& entry : task.export_only) xml->Element("member", entry);
+    for (const auto& entry : spec.export_only) xml->Element("member", entry);
     xml->Close("ExportOnly");
   }
   if (task.snapshot_time) xml->Element("SnapshotTime", FormatIso8601(*task.snapshot_time));
   if (task.task_start_time) xml->Element("TaskStartTime", FormatIso8601(*task.task_start_time));
   if (task.task_end_time) xml->Element("TaskEndTime", FormatIso8601(*task.task_end_time));
-  xml->Element("S3Bucket", task.s3_bucket);
-  xml->Element("S3Prefix", task.s3_prefix);
-  xml->Element("IamRoleArn", task.iam_role_arn);
-  xml->Element("KmsKeyId", task.kms_key_id);
+  xml->Element("S3Bucket", spec.destination.s3_bucket);
+  xml->Element("S3Prefix", spec.destination.s3_prefix);
+  xml->Element("IamRoleArn", spec.store.iam_role_arn);
+  xml->Element("KmsKeyId", spec.store.kms_key_id);
   xml->Element("Status", TaskStatusName(task.status));
   xml->Element("PercentProgress", std::to_string(task.percent_progress));
   xml->Element("TotalExtractedDataInGB", std::to_string(task.total_extracted_gb()));

@@ -82,8 +82,8 @@ bool IsAliasName(const std::string& alias) {
   });
 }
 
-std::optional<CheckFailure> CheckSourceArn(const ServiceConfig& config, StartRequest* request) {
-  const std::string& arn = request->source_arn;
+std::optional<CheckFailure> CheckSourceArn(const ServiceConfig& config, exporter::ExportSpec* spec) {
+  const std::string& arn = spec->source_arn;
   std::vector<std::string> parts = Split(arn, ':');
   if (parts.size() != 7 || parts[0] != "arn" || !IsPartition(parts[1]) || parts[2] != "rds") {
     return CheckFailure{api_error::kInvalidParameterValue,
@@ -99,7 +99,7 @@ std::optional<CheckFailure> CheckSourceArn(const ServiceConfig& config, StartReq
   if (parts[3] != config.region || parts[4] != config.account_id || config.FindCluster(parts[6]) == nullptr) {
     return CheckFailure{api_error::kDbClusterNotFound, "DBCluster " + parts[6] + " not found."};
   }
-  request->cluster = parts[6];
+  spec->source_cluster = parts[6];
   return std::nullopt;
 }
 
@@ -154,27 +154,28 @@ std::optional<CheckFailure> CheckKmsKey(const ServiceConfig& config, const std::
 }  // namespace
 
 std::optional<CheckFailure> CheckStartRequest(const ServiceConfig& config, StartRequest* request) {
-  if (!exporter::IsValidRdsIdentifier(request->id, exporter::kMaxTaskIdentifierLength)) {
+  exporter::ExportSpec& spec = request->spec;
+  const std::string& bucket = spec.destination.s3_bucket;
+  const std::string& prefix = spec.destination.s3_prefix;
+  if (!exporter::IsValidRdsIdentifier(spec.task_id, exporter::kMaxTaskIdentifierLength)) {
     return CheckFailure{api_error::kInvalidParameterValue, std::string(exporter::kInvalidTaskIdentifierMessage)};
   }
-  if (auto failure = CheckSourceArn(config, request)) return failure;
-  if (std::string problem = BucketNameProblem(request->s3_bucket); !problem.empty()) {
-    return CheckFailure{api_error::kInvalidS3Bucket,
-                        "The S3 bucket name " + request->s3_bucket + " isn't valid: " + problem + "."};
+  if (auto failure = CheckSourceArn(config, &spec)) return failure;
+  if (std::string problem = BucketNameProblem(bucket); !problem.empty()) {
+    return CheckFailure{api_error::kInvalidS3Bucket, "The S3 bucket name " + bucket + " isn't valid: " + problem + "."};
   }
-  if (request->s3_prefix.find(':') != std::string::npos) {
+  if (prefix.find(':') != std::string::npos) {
     return CheckFailure{api_error::kInvalidParameterValue,
-                        "The S3 prefix " + request->s3_prefix + " isn't valid: S3 prefixes containing ':' are not "
-                                                                "supported."};
+                        "The S3 prefix " + prefix + " isn't valid: S3 prefixes containing ':' are not supported."};
   }
-  if (request->s3_prefix.size() > kMaxS3Prefix) {
+  if (prefix.size() > kMaxS3Prefix) {
     return CheckFailure{api_error::kInvalidParameterValue,
-                        "The S3 prefix is " + std::to_string(request->s3_prefix.size()) +
-                            " bytes long; at most " + std::to_string(kMaxS3Prefix) + " are allowed."};
+                        "The S3 prefix is " + std::to_string(prefix.size()) + " bytes long; at most " +
+                            std::to_string(kMaxS3Prefix) + " are allowed."};
   }
-  if (auto failure = CheckRole(config, request->iam_role_arn)) return failure;
-  if (auto failure = CheckKmsKey(config, request->kms_key_id)) return failure;
-  if (Status s = exporter::ValidateExportOnly(request->export_only); !s.ok()) {
+  if (auto failure = CheckRole(config, spec.store.iam_role_arn)) return failure;
+  if (auto failure = CheckKmsKey(config, spec.store.kms_key_id)) return failure;
+  if (Status s = exporter::ValidateExportOnly(spec.export_only); !s.ok()) {
     return CheckFailure{api_error::kInvalidExportOnly, "The ExportOnly parameter isn't valid: " + s.message()};
   }
   return std::nullopt;

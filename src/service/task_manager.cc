@@ -36,21 +36,21 @@ Status TaskManager::Recover() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& task : loaded) {
-    index_[task.id] = tasks_.size();
+    index_[task.id()] = tasks_.size();
     tasks_.push_back(std::move(task));
   }
   std::vector<std::string> restart;
   for (const ExportTask& task : std::vector<ExportTask>(tasks_)) {
     if (!IsActive(task.status)) continue;
     ExportTask updated = task;
-    const ClusterConfig* cluster = config_->FindCluster(task.cluster);
+    const ClusterConfig* cluster = config_->FindCluster(task.cluster());
     if (task.status == TaskStatus::kCanceling) {
       // The user asked to stop it and it has stopped.
       updated.status = TaskStatus::kCanceled;
       updated.task_end_time = NowMs();
     } else if (options_.resume == ResumePolicy::kRestart && cluster != nullptr) {
       updated.status = TaskStatus::kStarting;
-      updated.attempt = task.attempt + 1;
+      updated.spec.attempt = task.spec.attempt + 1;
       updated.percent_progress = 0;
       updated.extracted_bytes = 0;
       updated.rows_exported = 0;
@@ -58,22 +58,22 @@ Status TaskManager::Recover() {
       updated.snapshot_time.reset();
       updated.task_start_time = NowMs();
       updated.warning_message.clear();
-      restart.push_back(task.id);
+      restart.push_back(task.id());
     } else {
       updated.status = TaskStatus::kFailed;
       updated.failure_cause = cluster == nullptr
-                                  ? "The export service restarted and the DB cluster " + task.cluster +
+                                  ? "The export service restarted and the DB cluster " + task.cluster() +
                                         " is no longer configured. " + StoppedCause(task)
                                   : StoppedCause(task);
       updated.task_end_time = NowMs();
     }
-    LogInfo("recovering task " + task.id + ": " + std::string(TaskStatusName(task.status)) + " -> " +
+    LogInfo("recovering task " + task.id() + ": " + std::string(TaskStatusName(task.status)) + " -> " +
             std::string(TaskStatusName(updated.status)));
     // A restart keeps the STARTING status but is still reported.
     TaskStatus old_status = task.status;
     DBX_RETURN_IF_ERROR(CommitLocked(updated));
     if (old_status == updated.status && listener_) {
-      TaskEvent event{task.id, task.source_arn, old_status, updated.status, false, NowMs(), "", 0};
+      TaskEvent event{task.id(), task.spec.source_arn, old_status, updated.status, false, NowMs(), "", 0};
       listener_(event);
     }
   }
@@ -84,12 +84,12 @@ Status TaskManager::Recover() {
 void TaskManager::DiscardIncompleteWrites(const ExportTask& task) {
   Result<int> discarded = runner_->DiscardIncompleteWrites(task);
   if (!discarded.ok()) {
-    LogWarning("recovering task " + task.id + ": could not discard the incomplete uploads in " +
+    LogWarning("recovering task " + task.id() + ": could not discard the incomplete uploads in " +
                task.OutputLocation() + " (they stay, invisible, until aborted or removed by a bucket lifecycle "
                "rule): " + discarded.status().ToString());
     return;
   }
-  LogInfo("recovering task " + task.id + ": discarded " + std::to_string(*discarded) + " incomplete upload(s) in " +
+  LogInfo("recovering task " + task.id() + ": discarded " + std::to_string(*discarded) + " incomplete upload(s) in " +
           task.OutputLocation());
 }
 
@@ -105,40 +105,42 @@ int TaskManager::ActiveCountLocked() const {
 }
 
 Status TaskManager::CommitLocked(ExportTask updated) {
-  auto it = index_.find(updated.id);
-  if (it == index_.end()) return Internal("committing unknown task " + updated.id);
+  auto it = index_.find(updated.id());
+  if (it == index_.end()) return Internal("committing unknown task " + updated.id());
   ExportTask& current = tasks_[it->second];
   DBX_RETURN_IF_ERROR(store_->Update(updated));
-  last_persist_[updated.id] = NowMs();
+  last_persist_[updated.id()] = NowMs();
   TaskStatus old_status = current.status;
   current = std::move(updated);
   if (old_status != current.status && listener_) {
-    listener_(TaskEvent{current.id, current.source_arn, old_status, current.status, false, NowMs(),
+    listener_(TaskEvent{current.id(), current.spec.source_arn, old_status, current.status, false, NowMs(),
                         current.failure_cause, current.percent_progress});
   }
   return Status::OK();
 }
 
 Result<ExportTask> TaskManager::Start(const StartRequest& request) {
+  const std::string& id = request.spec.task_id;
+  const std::string& cluster = request.spec.source_cluster;
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return Unavailable("the export service is shutting down");
-  if (FindLocked(request.id) != nullptr) {
-    return AlreadyExists("The export task with the ID " + request.id + " already exists.");
+  if (FindLocked(id) != nullptr) {
+    return AlreadyExists("The export task with the ID " + id + " already exists.");
   }
-  if (config_->FindCluster(request.cluster) == nullptr) {
-    return NotFound("DBCluster " + request.cluster + " not found.");
+  if (config_->FindCluster(cluster) == nullptr) {
+    return NotFound("DBCluster " + cluster + " not found.");
   }
   for (const auto& t : tasks_) {
-    if (IsActive(t.status) && t.cluster == request.cluster) {
-      return FailedPrecondition("The DB cluster " + request.cluster + " already has an export task in progress (" +
-                                t.id + ", " + std::string(TaskStatusName(t.status)) +
+    if (IsActive(t.status) && t.cluster() == cluster) {
+      return FailedPrecondition("The DB cluster " + cluster + " already has an export task in progress (" +
+                                t.id() + ", " + std::string(TaskStatusName(t.status)) +
                                 "). Only one export task can run per DB cluster at a time.");
     }
   }
   if (ActiveCountLocked() >= options_.max_active) {
     std::string running;
     for (const auto& t : tasks_) {
-      if (IsActive(t.status)) running += (running.empty() ? "" : ", ") + t.id;
+      if (IsActive(t.status)) running += (running.empty() ? "" : ", ") + t.id();
     }
     return ResourceExhausted("You have reached the maximum number of concurrent export tasks (" +
                              std::to_string(options_.max_active) + ") for account " + config_->account_id +
@@ -146,31 +148,24 @@ Result<ExportTask> TaskManager::Start(const StartRequest& request) {
   }
 
   ExportTask task;
-  task.id = request.id;
-  task.cluster = request.cluster;
-  task.source_arn = request.source_arn;
-  task.s3_bucket = request.s3_bucket;
-  task.s3_prefix = request.s3_prefix;
-  task.iam_role_arn = request.iam_role_arn;
-  task.kms_key_id = request.kms_key_id;
-  task.export_only = request.export_only;
+  task.spec = request.spec;
   task.status = TaskStatus::kStarting;
   task.seq = tasks_.empty() ? 1 : tasks_.back().seq + 1;
   task.create_time = NowMs();
   task.task_start_time = task.create_time;
   DBX_RETURN_IF_ERROR(store_->Insert(task));
 
-  index_[task.id] = tasks_.size();
+  index_[id] = tasks_.size();
   tasks_.push_back(task);
-  last_persist_[task.id] = task.create_time;
+  last_persist_[id] = task.create_time;
   if (listener_) {
-    listener_(TaskEvent{task.id, task.source_arn, TaskStatus::kStarting, TaskStatus::kStarting, true,
+    listener_(TaskEvent{id, task.spec.source_arn, TaskStatus::kStarting, TaskStatus::kStarting, true,
                         task.create_time, "", 0});
   }
-  LogInfo("task " + task.id + " created for cluster " + task.cluster + " -> s3://" + task.s3_bucket + "/" +
-          task.s3_prefix);
+  LogInfo("task " + id + " created for cluster " + cluster + " -> s3://" + task.spec.destination.s3_bucket + "/" +
+          task.spec.destination.s3_prefix);
   ReapLocked();
-  LaunchLocked(task.id);
+  LaunchLocked(id);
   return task;
 }
 
@@ -228,7 +223,7 @@ void TaskManager::RunWorker(const std::string& id, Worker* worker) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     task = *FindLocked(id);
-    cluster = *config_->FindCluster(task.cluster);
+    cluster = *config_->FindCluster(task.cluster());
   }
   auto observer = [this, id](const exporter::ExportProgress& p) { OnProgress(id, p); };
   Result<exporter::ExportSummary> result = runner_->Run(task, cluster, observer, &worker->cancel);

@@ -49,15 +49,11 @@ struct TaskEvent {
 };
 using TaskEventListener = std::function<void(const TaskEvent&)>;
 
+// What StartExportTask asks for: the API's part of an export (see
+// ExportTask::spec), spec.source_cluster naming a configured cluster (the
+// API resolved SourceArn).
 struct StartRequest {
-  std::string id;
-  std::string cluster;  // a configured cluster (the API resolved SourceArn)
-  std::string source_arn;
-  std::string s3_bucket;
-  std::string s3_prefix;
-  std::string iam_role_arn;
-  std::string kms_key_id;
-  std::vector<std::string> export_only;
+  exporter::ExportSpec spec;
 };
 
 struct TaskManagerOptions {
@@ -81,7 +77,7 @@ class TaskManager {
 
   // Creates the task (STARTING) and starts its worker. Errors:
   //   AlreadyExists       the id is taken (by any task, finished or not)
-  //   NotFound            request.cluster is not configured
+  //   NotFound            request.spec.source_cluster is not configured
   //   FailedPrecondition  another task of the cluster is active
   //   ResourceExhausted   max_active tasks are active
   //   IoError             the store could not record it (nothing started)

@@ -72,15 +72,16 @@ std::optional<TimeMs> ColumnOptionalTime(sqlite3_stmt* stmt, int index) {
 
 // Binds the columns of kColumns in order, starting at parameter 1.
 void BindTask(sqlite3_stmt* stmt, const ExportTask& t) {
+  const exporter::ExportSpec& spec = t.spec;
   sqlite3_bind_int64(stmt, 1, t.seq);
-  BindText(stmt, 2, t.id);
-  BindText(stmt, 3, t.cluster);
-  BindText(stmt, 4, t.source_arn);
-  BindText(stmt, 5, t.s3_bucket);
-  BindText(stmt, 6, t.s3_prefix);
-  BindText(stmt, 7, t.iam_role_arn);
-  BindText(stmt, 8, t.kms_key_id);
-  BindText(stmt, 9, nlohmann::json(t.export_only).dump());
+  BindText(stmt, 2, spec.task_id);
+  BindText(stmt, 3, spec.source_cluster);
+  BindText(stmt, 4, spec.source_arn);
+  BindText(stmt, 5, spec.destination.s3_bucket);
+  BindText(stmt, 6, spec.destination.s3_prefix);
+  BindText(stmt, 7, spec.store.iam_role_arn);
+  BindText(stmt, 8, spec.store.kms_key_id);
+  BindText(stmt, 9, nlohmann::json(spec.export_only).dump());
   BindText(stmt, 10, std::string(TaskStatusName(t.status)));
   sqlite3_bind_int(stmt, 11, t.percent_progress);
   sqlite3_bind_int64(stmt, 12, t.extracted_bytes);
@@ -92,28 +93,29 @@ void BindTask(sqlite3_stmt* stmt, const ExportTask& t) {
   BindOptionalTime(stmt, 18, t.task_end_time);
   BindText(stmt, 19, t.failure_cause);
   BindText(stmt, 20, t.warning_message);
-  sqlite3_bind_int(stmt, 21, t.attempt);
+  sqlite3_bind_int(stmt, 21, spec.attempt);
 }
 
 Result<ExportTask> ReadTask(sqlite3_stmt* stmt) {
   ExportTask t;
+  exporter::ExportSpec& spec = t.spec;
   t.seq = sqlite3_column_int64(stmt, 0);
-  t.id = ColumnText(stmt, 1);
-  t.cluster = ColumnText(stmt, 2);
-  t.source_arn = ColumnText(stmt, 3);
-  t.s3_bucket = ColumnText(stmt, 4);
-  t.s3_prefix = ColumnText(stmt, 5);
-  t.iam_role_arn = ColumnText(stmt, 6);
-  t.kms_key_id = ColumnText(stmt, 7);
+  spec.task_id = ColumnText(stmt, 1);
+  spec.source_cluster = ColumnText(stmt, 2);
+  spec.source_arn = ColumnText(stmt, 3);
+  spec.destination.s3_bucket = ColumnText(stmt, 4);
+  spec.destination.s3_prefix = ColumnText(stmt, 5);
+  spec.store.iam_role_arn = ColumnText(stmt, 6);
+  spec.store.kms_key_id = ColumnText(stmt, 7);
   auto export_only = nlohmann::json::parse(ColumnText(stmt, 8), nullptr, /*allow_exceptions=*/false);
-  if (!export_only.is_array()) return Internal("task " + t.id + ": export_only is not a JSON array");
+  if (!export_only.is_array()) return Internal("task " + t.id() + ": export_only is not a JSON array");
   for (const auto& e : export_only) {
-    if (!e.is_string()) return Internal("task " + t.id + ": export_only holds a non-string");
-    t.export_only.push_back(e.get<std::string>());
+    if (!e.is_string()) return Internal("task " + t.id() + ": export_only holds a non-string");
+    spec.export_only.push_back(e.get<std::string>());
   }
   std::string status = ColumnText(stmt, 9);
   auto parsed = ParseTaskStatus(status);
-  if (!parsed) return Internal("task " + t.id + ": unknown status '" + status + "'");
+  if (!parsed) return Internal("task " + t.id() + ": unknown status '" + status + "'");
   t.status = *parsed;
   t.percent_progress = sqlite3_column_int(stmt, 10);
   t.extracted_bytes = sqlite3_column_int64(stmt, 11);
@@ -125,7 +127,7 @@ Result<ExportTask> ReadTask(sqlite3_stmt* stmt) {
   t.task_end_time = ColumnOptionalTime(stmt, 17);
   t.failure_cause = ColumnText(stmt, 18);
   t.warning_message = ColumnText(stmt, 19);
-  t.attempt = sqlite3_column_int(stmt, 20);
+  spec.attempt = sqlite3_column_int(stmt, 20);
   return t;
 }
 
@@ -184,14 +186,14 @@ Status TaskStore::Insert(const ExportTask& task) {
   std::string sql = std::string("INSERT INTO export_tasks (") + kColumns +
                     ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.stmt, nullptr) != SQLITE_OK) {
-    return SqliteError("inserting task " + task.id);
+    return SqliteError("inserting task " + task.id());
   }
   BindTask(s.stmt, task);
   int rc = sqlite3_step(s.stmt);
   if (rc == SQLITE_CONSTRAINT) {
-    return AlreadyExists("task store " + path_ + ": task " + task.id + " already exists");
+    return AlreadyExists("task store " + path_ + ": task " + task.id() + " already exists");
   }
-  if (rc != SQLITE_DONE) return SqliteError("inserting task " + task.id);
+  if (rc != SQLITE_DONE) return SqliteError("inserting task " + task.id());
   return Status::OK();
 }
 
@@ -205,11 +207,11 @@ Status TaskStore::Update(const ExportTask& task) {
       "bytes_written=?14, create_time=?15, snapshot_time=?16, task_start_time=?17, task_end_time=?18, "
       "failure_cause=?19, warning_message=?20, attempt=?21 WHERE id=?2 AND seq=?1";
   if (sqlite3_prepare_v2(db_, sql, -1, &s.stmt, nullptr) != SQLITE_OK) {
-    return SqliteError("updating task " + task.id);
+    return SqliteError("updating task " + task.id());
   }
   BindTask(s.stmt, task);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) return SqliteError("updating task " + task.id);
-  if (sqlite3_changes(db_) == 0) return NotFound("task store " + path_ + ": task " + task.id + " not found");
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) return SqliteError("updating task " + task.id());
+  if (sqlite3_changes(db_) == 0) return NotFound("task store " + path_ + ": task " + task.id() + " not found");
   return Status::OK();
 }
 

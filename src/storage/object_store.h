@@ -61,11 +61,32 @@ struct LocalStoreOptions {
 // The local directory store rooted at `root` (created if missing).
 Result<std::unique_ptr<ObjectStore>> OpenLocalStore(const std::string& root, LocalStoreOptions options = {});
 
-// What a destination URL needs beyond the URL itself (S3 only for now).
+// Where a store is rooted, as a destination URL names it: a local directory
+// or an S3 bucket and key prefix.
+struct StoreLocation {
+  std::string directory;  // the local store's root; empty for S3
+  std::string s3_bucket;  // non-empty: the S3 store
+  // Keys are written under it; '/' at either end is ignored. Kept as given,
+  // since the RDS API and the manifest echo it.
+  std::string s3_prefix;
+
+  bool is_s3() const { return !s3_bucket.empty(); }
+};
+
+// Parses a destination URL:
+//   s3://bucket[/prefix]      S3 (s3::ParseS3Url: no '/' at either end of the prefix)
+//   file:///abs/dir, or a plain directory path (relative or absolute)
+// Anything else (another scheme, an empty URL, no bucket) is InvalidArgument.
+Result<StoreLocation> ParseStoreUrl(const std::string& url);
+
+// What a destination needs beyond its location (S3 only for now).
 struct StoreOptions {
   std::string endpoint_url;  // S3-compatible endpoint, e.g. http://127.0.0.1:9000; empty: AWS
   std::string region;        // empty: from the environment / endpoint
   std::string iam_role_arn;  // role assumed to write; empty: the caller's credentials
+  // STS RoleSessionName of the assumed role (at most 64 characters), which
+  // the bucket's CloudTrail records.
+  std::string role_session_name = "dbexport";
   std::string kms_key_id;    // SSE-KMS key for written objects; empty: bucket default
   // How long one request may keep retrying, and how long the store may stay
   // silent before every request fails at once (docs/consistency.md).
@@ -74,10 +95,12 @@ struct StoreOptions {
   std::function<void(const std::string&)> on_retry;
 };
 
-// Opens the store a destination URL names:
-//   s3://bucket[/prefix]      the S3 store (options apply)
-//   file:///abs/dir, or a plain directory path (relative or absolute)
-// Anything else (another scheme, an empty URL) is InvalidArgument.
+// Opens the store at `location`: the local directory (created if missing;
+// `options` do not apply) or the S3 store (does not contact S3: see
+// s3::RunPreflight). Neither a directory nor a bucket: InvalidArgument.
+Result<std::unique_ptr<ObjectStore>> OpenStore(const StoreLocation& location, const StoreOptions& options);
+
+// OpenStore(ParseStoreUrl(url), options).
 Result<std::unique_ptr<ObjectStore>> OpenStoreForUrl(const std::string& url,
                                                      const StoreOptions& options);
 

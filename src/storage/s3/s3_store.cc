@@ -107,21 +107,25 @@ Status ParseS3Url(const std::string& url, std::string* bucket, std::string* pref
   return Status::OK();
 }
 
-Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options) {
+Result<S3StoreOptions> S3StoreOptionsFor(const StoreLocation& location, const StoreOptions& options) {
+  if (!location.is_s3()) return InvalidArgument("S3 store: no bucket given");
   S3StoreOptions o;
-  DBX_RETURN_IF_ERROR(ParseS3Url(url, &o.bucket, &o.prefix));
+  o.bucket = location.s3_bucket;
+  o.prefix = NormalizePrefix(location.s3_prefix);
   o.endpoint_url = options.endpoint_url;
   o.region = options.region;
   o.role_arn = options.iam_role_arn;
+  o.role_session_name = options.role_session_name;
   o.kms_key_id = options.kms_key_id;
   if (options.timeout.count() > 0) o.retry.total_timeout = options.timeout;
   o.retry.on_retry = options.on_retry;
   return o;
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenS3StoreForUrl(const std::string& url, const StoreOptions& options) {
-  DBX_ASSIGN_OR_RETURN(S3StoreOptions o, S3StoreOptionsForUrl(url, options));
-  return OpenS3Store(o);
+Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options) {
+  StoreLocation location;
+  DBX_RETURN_IF_ERROR(ParseS3Url(url, &location.s3_bucket, &location.s3_prefix));
+  return S3StoreOptionsFor(location, options);
 }
 
 Result<S3Setup> ResolveS3Setup(const S3StoreOptions& options) {

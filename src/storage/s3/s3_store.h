@@ -60,13 +60,13 @@ Result<std::unique_ptr<ObjectStore>> OpenS3Store(const S3StoreOptions& options);
 // when the URL names no bucket.
 Status ParseS3Url(const std::string& url, std::string* bucket, std::string* prefix);
 
-// S3StoreOptions for an "s3://bucket[/prefix]" URL and the generic
-// StoreOptions (endpoint, region, role, key; timeout and on_retry become
+// S3StoreOptions for an S3 location and the generic StoreOptions (endpoint,
+// region, role and its session name, key; timeout and on_retry become
 // retry.total_timeout and retry.on_retry); everything else default.
-Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options);
+// InvalidArgument when the location names no bucket.
+Result<S3StoreOptions> S3StoreOptionsFor(const StoreLocation& location, const StoreOptions& options);
 
-// OpenS3Store(S3StoreOptionsForUrl(url, options)): what OpenStoreForUrl
-// calls for s3:// URLs.
-Result<std::unique_ptr<ObjectStore>> OpenS3StoreForUrl(const std::string& url, const StoreOptions& options);
+// S3StoreOptionsFor the location an "s3://bucket[/prefix]" URL names.
+Result<S3StoreOptions> S3StoreOptionsForUrl(const std::string& url, const StoreOptions& options);
 
 }  // namespace dbexport::s3

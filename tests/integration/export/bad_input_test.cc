@@ -88,8 +88,8 @@ TEST_F(BadInput, BadFlagValuesAreUsageErrors) {
 TEST_F(BadInput, BadSourceUrlIsAUsageError) {
   CommandResult r = Run({}, "mysqlx://db.example/shop");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "dbexport: error: opening source: unsupported URL scheme \"mysqlx\" (expected postgresql:// or "
-                   "postgres://)\n");
+  EXPECT_EQ(r.err, "dbexport: error: opening source: unsupported URL scheme \"mysqlx\" (expected postgresql://, "
+                   "postgres://, mysql:// or mariadb://)\n");
   r = Run({}, "postgresql://db.example/shop?bogus_option=1");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err, "dbexport: error: parsing the source URL: invalid URI query parameter: \"bogus_option\"\n");
@@ -137,6 +137,28 @@ TEST_F(BadInput, ReusedTaskIdentifierFails) {
   EXPECT_EQ(second.err, "dbexport: error: export again failed: The export task with the ID again already exists: " +
                             dest_ + "/again/ holds " + std::to_string(files.size()) + " exported files\n");
   EXPECT_EQ(ListFiles(dest_), files);
+}
+
+// The S3 pre-flight runs before the source is touched: an unreachable
+// database is not even tried when the bucket is missing, and the message is
+// the user guide's FailureCause, then what S3 said.
+TEST(ExportPreflight, AMissingBucketFailsBeforeTheDatabaseIsRead) {
+  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  const std::string bucket = "exptest-preflight-missing";
+  RunShell("aws --endpoint-url " + S3Endpoint() + " s3 rb --force s3://" + bucket + " >/dev/null 2>&1");
+  CommandResult r = RunDbexport({"run", "--source", "postgresql://nobody@127.0.0.1:1/exptest_never_read", "--dest",
+                                 "s3://" + bucket + "/x", "--s3-endpoint", S3Endpoint(), "--task-id", "pf-1",
+                                 "--progress", "none"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(r.err.starts_with("dbexport: error: export pf-1 failed: The S3 bucket " + bucket +
+                                " isn't valid. Either it isn't located in the current AWS Region or it doesn't exist. "
+                                "Review your S3 bucket name and retry the export. (GetBucketLocation s3://" + bucket +
+                                ": HTTP 404 NoSuchBucket: The specified bucket does not exist"))
+      << r.err;
+  EXPECT_EQ(r.err.find("connecting to PostgreSQL"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 TEST(CommandLine, HelpAndVersion) {

@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using exporter::ExportProgress;
-using exporter::ExportRequest;
+using exporter::ExportSpec;
 using exporter::ExportSummary;
 
 // ctest runs each test in its own process, two at a time: each test has a
@@ -37,8 +37,8 @@ class ExportEngine : public ::testing::Test {
                     .ok());
   }
 
-  ExportRequest Request(const std::string& task_id) {
-    ExportRequest request;
+  ExportSpec Request(const std::string& task_id) {
+    ExportSpec request;
     request.task_id = task_id;
     request.parallelism = 2;
     request.chunk_rows = 50000;
@@ -107,7 +107,7 @@ TEST_F(ExportEngine, ProgressIsReportedEverySecondAndMonotone) {
     samples.emplace_back(std::chrono::steady_clock::now(), p);
   };
   std::atomic<bool> cancel{false};
-  ExportRequest request = Request("progress-1");
+  ExportSpec request = Request("progress-1");
   request.parallelism = 1;
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), observer, &cancel);
   ASSERT_TRUE(summary.ok()) << summary.status();
@@ -149,7 +149,7 @@ TEST_F(ExportEngine, CancelStopsWorkersAndAbortsOpenFiles) {
   exporter::ProgressObserver observer = [&](const ExportProgress& p) {
     if (p.rows_exported > 0) cancel.store(true);
   };
-  ExportRequest request = Request("cancel-2");
+  ExportSpec request = Request("cancel-2");
   request.chunk_rows = 400000;  // one big chunk: the cancel lands mid-chunk
   auto started = std::chrono::steady_clock::now();
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), observer, &cancel);
@@ -168,7 +168,7 @@ TEST_F(ExportEngine, MissingExportOnlyDatabaseFailsBeforeWriting) {
   ASSERT_TRUE(store.ok());
   auto source = Source();
   ASSERT_NE(source, nullptr);
-  ExportRequest request = Request("missing-1");
+  ExportSpec request = Request("missing-1");
   request.export_only = {"exptest_other_db.public.t"};
   Result<ExportSummary> summary = exporter::RunExport(request, source.get(), store->get(), nullptr, nullptr);
   EXPECT_EQ(summary.status(),

@@ -298,9 +298,14 @@ TEST(PostgresSource, ReportsBadUrlsAndMissingObjects) {
   auto scheme = OpenSource("http://example.com/db", {});
   EXPECT_EQ(scheme.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(scheme.status().message(),
-            "opening source: unsupported URL scheme \"http\" (expected postgresql:// or postgres://)");
-  auto mysql = OpenSource("mysql://root@localhost/db", {});
-  EXPECT_EQ(mysql.status().code(), StatusCode::kUnimplemented);
+            "opening source: unsupported URL scheme \"http\" (expected postgresql://, postgres://, mysql:// or "
+            "mariadb://)");
+  // A MySQL URL goes to the MySQL source, which checks its own port.
+  auto mysql = OpenSource("mysql://root@localhost:99999/db", {});
+  EXPECT_EQ(mysql.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(mysql.status().message(),
+            "source URL: port '99999' is not a number from 1 to 65535 (expected "
+            "mysql://user[:password]@host[:port][/database])");
   auto garbage = OpenSource("postgresql://host:notaport:/x?bad", {});
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(garbage.status().message().rfind("parsing the source URL: ", 0), 0u) << garbage.status();

@@ -2,6 +2,7 @@
 
 #include "cli/flags.h"
 #include "cli/progress_display.h"
+#include "cli/run_command.h"
 
 namespace dbexport::cli {
 namespace {
@@ -40,12 +41,110 @@ TEST(CliFlags, RedactsPasswords) {
   EXPECT_EQ(RedactUrl("postgresql://app:p%40ss@db/shop?sslmode=require"), "postgresql://app@db/shop?sslmode=require");
 }
 
-TEST(CliFlags, SplitsS3Locations) {
-  S3Location l = ParseS3Location("s3://lake/exports/daily/");
-  EXPECT_EQ(l.bucket, "lake");
-  EXPECT_EQ(l.prefix, "exports/daily");
-  EXPECT_EQ(ParseS3Location("s3://lake").prefix, "");
-  EXPECT_EQ(ParseS3Location("./out").bucket, "");
+RunFlags ValidFlags() {
+  RunFlags f;
+  f.source = "postgresql://app:s3cret@db:5432/shop";
+  f.dest = "s3://lake/exports/daily/";
+  f.task_id = "nightly-1";
+  return f;
+}
+
+// SpecFromFlags(f), which must succeed.
+exporter::ExportSpec Spec(const RunFlags& f) {
+  exporter::ExportSpec spec;
+  std::optional<CommandFailure> failure = SpecFromFlags(f, &spec);
+  EXPECT_FALSE(failure.has_value()) << failure->message;
+  return spec;
+}
+
+TEST(CliFlags, DescribeOneExportSpec) {
+  RunFlags f = ValidFlags();
+  f.export_only = {"shop.public"};
+  f.type_mapping = "native";
+  f.compression = "zstd";
+  f.compression_level = 3;
+  f.max_file_size = "1GiB";
+  f.parallelism = 8;
+  f.chunk_rows = 5000;
+  f.lock_wait_timeout = "5s";
+  f.max_table_locks = 10;
+  f.store_timeout = "2m";
+  f.s3_endpoint = "http://127.0.0.1:9000";
+  f.region = "eu-west-1";
+  f.iam_role_arn = "arn:aws:iam::123456789012:role/export";
+  f.kms_key_id = "alias/export";
+  exporter::ExportSpec spec = Spec(f);
+  EXPECT_EQ(spec.task_id, "nightly-1");
+  EXPECT_EQ(spec.source_url, f.source);
+  EXPECT_EQ(spec.source_arn, "postgresql://app@db:5432/shop");
+  EXPECT_EQ(spec.source_cluster, "");
+  EXPECT_EQ(spec.export_only, f.export_only);
+  // The type mapping's one home: what the source reads with and the manifest echoes.
+  EXPECT_EQ(spec.source_options.type_mapping, source::TypeMapping::kNative);
+  EXPECT_EQ(spec.source_options.lock_wait_timeout_ms, 5000);
+  EXPECT_EQ(spec.source_options.max_table_locks, 10);
+  EXPECT_EQ(spec.parallelism, 8);
+  EXPECT_EQ(spec.chunk_rows, 5000);
+  EXPECT_EQ(spec.writer.codec, parquet::Codec::kZstd);
+  EXPECT_EQ(spec.writer.compression_level, 3);
+  EXPECT_EQ(spec.writer.max_file_bytes, 1ll << 30);
+  EXPECT_EQ(spec.destination.s3_bucket, "lake");
+  EXPECT_EQ(spec.destination.s3_prefix, "exports/daily");
+  EXPECT_EQ(spec.destination.directory, "");
+  EXPECT_EQ(spec.store.endpoint_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(spec.store.region, "eu-west-1");
+  EXPECT_EQ(spec.store.iam_role_arn, f.iam_role_arn);
+  EXPECT_EQ(spec.store.kms_key_id, "alias/export");
+  EXPECT_EQ(spec.store.timeout, std::chrono::minutes(2));
+  EXPECT_TRUE(spec.store.on_retry);
+  EXPECT_TRUE(ValidateSpec(spec).ok());
+}
+
+TEST(CliFlags, DestinationsAreDirectoriesOrS3) {
+  RunFlags f = ValidFlags();
+  f.dest = "s3://lake";
+  EXPECT_EQ(Spec(f).destination.s3_bucket, "lake");
+  EXPECT_EQ(Spec(f).destination.s3_prefix, "");
+  f.dest = "./out";
+  EXPECT_EQ(Spec(f).destination.s3_bucket, "");
+  EXPECT_EQ(Spec(f).destination.directory, "./out");
+  f.dest = "file:///tmp/out";
+  EXPECT_EQ(Spec(f).destination.directory, "/tmp/out");
+  f.dest = "ftp://host/dir";
+  exporter::ExportSpec spec;
+  std::optional<CommandFailure> failure = SpecFromFlags(f, &spec);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->exit_code, kExitUsage);
+  EXPECT_EQ(failure->message,
+            "error: destination URL 'ftp://host/dir' has an unsupported scheme: expected a directory, file:///dir or "
+            "s3://bucket[/prefix]");
+}
+
+TEST(CliFlags, BadValuesAreUsageErrorsNamingTheFlag) {
+  RunFlags f = ValidFlags();
+  f.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  f.task_id = "";
+  exporter::ExportSpec spec = Spec(f);
+  EXPECT_TRUE(spec.task_id.starts_with("export-")) << spec.task_id;
+  EXPECT_EQ(spec.source_arn, f.source_arn);
+  f.task_id = "1-bad";
+  std::optional<CommandFailure> failure = SpecFromFlags(f, &spec);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->exit_code, kExitUsage);
+  EXPECT_TRUE(failure->message.starts_with("--task-id: The parameter ExportTaskIdentifier is not a valid identifier."))
+      << failure->message;
+  f = ValidFlags();
+  f.store_timeout = "500ms";
+  failure = SpecFromFlags(f, &spec);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->message, "--store-timeout: must be at least 1 s\nRun 'dbexport run --help' for the flags.");
+  f = ValidFlags();
+  f.type_mapping = "spark";
+  failure = SpecFromFlags(f, &spec);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->message,
+            "--type-mapping: invalid type mapping 'spark': expected aws or native\nRun 'dbexport run --help' for the "
+            "flags.");
 }
 
 TEST(ProgressLine, ShowsCountsRateAndEta) {

@@ -116,15 +116,15 @@ TEST(Manifest, NoTablesStillWritesAnEmptyTablesFile) {
 }
 
 TEST(Manifest, ExportInfoEchoesTheRequestAndTotals) {
-  ExportRequest request;
-  request.task_id = "exp-1";
-  request.export_only = {"shop.public"};
-  request.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
-  request.s3_bucket = "lake";
-  request.s3_prefix = "exports";
-  request.iam_role_arn = "arn:aws:iam::123456789012:role/export";
-  request.kms_key_id = "key-1";
-  request.type_mapping = source::TypeMapping::kNative;
+  ExportSpec spec;
+  spec.task_id = "exp-1";
+  spec.export_only = {"shop.public"};
+  spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  spec.destination.s3_bucket = "lake";
+  spec.destination.s3_prefix = "exports";
+  spec.store.iam_role_arn = "arn:aws:iam::123456789012:role/export";
+  spec.store.kms_key_id = "key-1";
+  spec.source_options.type_mapping = source::TypeMapping::kNative;
   TaskResult task;
   task.status = kTaskComplete;
   task.percent = 100;
@@ -132,16 +132,16 @@ TEST(Manifest, ExportInfoEchoesTheRequestAndTotals) {
   task.end = At(23, 22, 0);
   task.snapshot_time = "2023-07-19T23:20:01.000Z";
   task.warning_message = WarningMessageJson({{"shop.public.scratch", "UNLOGGED_TABLE", ""}}, {}, {});
-  ManifestFile f = ExportInfoFile(request, task, {CompleteTable(), SkippedTable()},
+  ManifestFile f = ExportInfoFile(spec, task, {CompleteTable(), SkippedTable()},
                                   {"exp-1/export_tables_info_exp-1_from_1_to_2.json"});
   EXPECT_EQ(f.key, "exp-1/export_info_exp-1.json");
   json info = json::parse(f.contents);
   EXPECT_EQ(info["exportTaskIdentifier"], "exp-1");
-  EXPECT_EQ(info["sourceArn"], request.source_arn);
+  EXPECT_EQ(info["sourceArn"], spec.source_arn);
   EXPECT_EQ(info["exportOnly"], json::parse(R"(["shop.public"])"));
   EXPECT_EQ(info["s3Bucket"], "lake");
   EXPECT_EQ(info["s3Prefix"], "exports");
-  EXPECT_EQ(info["iamRoleArn"], request.iam_role_arn);
+  EXPECT_EQ(info["iamRoleArn"], spec.store.iam_role_arn);
   EXPECT_EQ(info["kmsKeyId"], "key-1");
   EXPECT_EQ(info["status"], "COMPLETE");
   EXPECT_EQ(info["percentProgress"], 100);

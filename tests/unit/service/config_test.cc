@@ -80,11 +80,11 @@ TEST(ServiceConfig, ParsesEveryKey) {
   EXPECT_EQ(shop.database, "shop");
   EXPECT_EQ(shop.user, "exporter");
   EXPECT_EQ(shop.parallelism, 8);
-  EXPECT_EQ(shop.type_mapping, source::TypeMapping::kNative);
+  EXPECT_EQ(shop.source_options.type_mapping, source::TypeMapping::kNative);
   const ClusterConfig& billing = config->clusters[1];
   EXPECT_EQ(billing.port, 5432);
   EXPECT_EQ(billing.parallelism, 4);
-  EXPECT_EQ(billing.type_mapping, source::TypeMapping::kAws);
+  EXPECT_EQ(billing.source_options.type_mapping, source::TypeMapping::kAws);
   EXPECT_EQ(config->webhook_url, "https://hooks.example.com/dbexport");
   EXPECT_EQ(config->ClusterArn("shop"), "arn:aws:rds:eu-west-1:111122223333:cluster:shop");
   EXPECT_EQ(config->FindAccessKey("AKIAREADER")->secret, "reader-secret");
@@ -107,14 +107,14 @@ TEST(ServiceConfig, DefaultsForOptionalKeys) {
 TEST(ServiceConfig, LockAndStoreTimeouts) {
   Result<ServiceConfig> defaults = Parse(std::string(kMinimalKeys) + kMinimalCluster);
   ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_EQ(defaults->clusters[0].lock_wait_timeout_ms, 30'000);
-  EXPECT_EQ(defaults->clusters[0].max_table_locks, -1);
+  EXPECT_EQ(defaults->clusters[0].source_options.lock_wait_timeout_ms, 30'000);
+  EXPECT_EQ(defaults->clusters[0].source_options.max_table_locks, -1);
   EXPECT_EQ(defaults->s3_timeout_ms, 300'000);
   Result<ServiceConfig> set = Parse(std::string(kMinimalKeys) + kMinimalCluster +
                                     "lock_wait_timeout = 5\nmax_table_locks = 0\n[s3]\ntimeout = 60\n");
   ASSERT_TRUE(set.ok()) << set.status();
-  EXPECT_EQ(set->clusters[0].lock_wait_timeout_ms, 5'000);
-  EXPECT_EQ(set->clusters[0].max_table_locks, 0);
+  EXPECT_EQ(set->clusters[0].source_options.lock_wait_timeout_ms, 5'000);
+  EXPECT_EQ(set->clusters[0].source_options.max_table_locks, 0);
   EXPECT_EQ(set->s3_timeout_ms, 60'000);
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "lock_wait_timeout = -1\n",
               "dbexport.toml:7:21: 'lock_wait_timeout' in [[clusters]] 'shop' must be an integer from 0 to 86400");
@@ -130,7 +130,7 @@ TEST(ServiceConfig, MySqlClustersAndTheirEngine) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->clusters[0].engine, "aurora-mysql");
   EXPECT_EQ(config->clusters[0].port, 3306);
-  EXPECT_EQ(config->clusters[0].consistency, "no-lock");
+  EXPECT_EQ(config->clusters[0].source_options.consistency, "no-lock");
   EXPECT_EQ(config->clusters[1].engine, "mariadb");
   EXPECT_EQ(config->clusters[1].port, 3307);
   EXPECT_EQ(config->clusters[2].engine, "postgres");

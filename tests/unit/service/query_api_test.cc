@@ -63,7 +63,7 @@ class ServiceQueryApi : public ::testing::Test {
 
   void FinishAll() {
     for (const auto& t : manager_->List()) {
-      if (IsActive(t.status)) runner_.Complete(t.id, exporter::ExportSummary{});
+      if (IsActive(t.status)) runner_.Complete(t.id(), exporter::ExportSummary{});
     }
     for (int i = 0; i < 1000; ++i) {
       bool active = false;
@@ -103,7 +103,7 @@ TEST_F(ServiceQueryApi, StartExportTaskReturnsTheTask) {
   ApiResponse r = Call(params);
   ASSERT_EQ(r.http_status, 200) << r.body;
   ExportTask t = *manager_->Get("my-export");
-  EXPECT_EQ(t.export_only, (std::vector<std::string>{"shop.public", "shop.public.orders"}));
+  EXPECT_EQ(t.spec.export_only, (std::vector<std::string>{"shop.public", "shop.public.orders"}));
   EXPECT_EQ(r.body, std::string("<StartExportTaskResponse xmlns=\"") + kNs +
                         "\"><StartExportTaskResult><ExportTaskIdentifier>my-export</ExportTaskIdentifier>"
                         "<SourceArn>arn:aws:rds:us-east-1:123456789012:cluster:shop</SourceArn>"

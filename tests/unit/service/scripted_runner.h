@@ -34,13 +34,13 @@ class ScriptedRunner : public ExportRunner {
                                       const std::atomic<bool>* cancel) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      started_[task.id] = task;
+      started_[task.id()] = task;
       cv_.notify_all();
     }
     exporter::ExportProgress p;
     progress(p);
     if (auto_complete) return summary;
-    if (!WaitFor(task.id, snapshot_allowed_, cancel)) return Cancelled("export task " + task.id + " canceled");
+    if (!WaitFor(task.id(), snapshot_allowed_, cancel)) return Cancelled("export task " + task.id() + " canceled");
     p.phase = exporter::ExportProgress::Phase::kInProgress;
     p.snapshot_time = kScriptedSnapshotTime;
     p.percent = 10;
@@ -48,9 +48,9 @@ class ScriptedRunner : public ExportRunner {
     p.rows_exported = 5;
     p.bytes_written = 1000;
     progress(p);
-    if (!WaitFor(task.id, results_, cancel)) return Cancelled("export task " + task.id + " canceled");
+    if (!WaitFor(task.id(), results_, cancel)) return Cancelled("export task " + task.id() + " canceled");
     std::lock_guard<std::mutex> lock(mu_);
-    return results_.at(task.id);
+    return results_.at(task.id());
   }
 
   Result<int> DiscardIncompleteWrites(const ExportTask& task) override {

@@ -27,13 +27,13 @@ ServiceConfig TestConfig() {
 
 StartRequest Request(const std::string& id, const std::string& cluster = "shop") {
   StartRequest r;
-  r.id = id;
-  r.cluster = cluster;
-  r.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:" + cluster;
-  r.s3_bucket = "bucket";
-  r.s3_prefix = "pre";
-  r.iam_role_arn = "arn:aws:iam::123456789012:role/export";
-  r.kms_key_id = "alias/export";
+  r.spec.task_id = id;
+  r.spec.source_cluster = cluster;
+  r.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:" + cluster;
+  r.spec.destination.s3_bucket = "bucket";
+  r.spec.destination.s3_prefix = "pre";
+  r.spec.store.iam_role_arn = "arn:aws:iam::123456789012:role/export";
+  r.spec.store.kms_key_id = "alias/export";
   return r;
 }
 
@@ -80,7 +80,7 @@ class ServiceTaskManager : public ::testing::Test {
     auto tasks = store_->LoadAll();
     EXPECT_TRUE(tasks.ok());
     for (const auto& t : *tasks) {
-      if (t.id == id) return t;
+      if (t.id() == id) return t;
     }
     ADD_FAILURE() << "task " << id << " not stored";
     return {};
@@ -247,7 +247,7 @@ TEST_F(ServiceTaskManager, ListIsInCreationOrder) {
   auto tasks = manager_->List();
   ASSERT_EQ(tasks.size(), 25u);
   for (int i = 0; i < 25; ++i) {
-    EXPECT_EQ(tasks[i].id, "t" + std::to_string(i));
+    EXPECT_EQ(tasks[i].id(), "t" + std::to_string(i));
     EXPECT_EQ(tasks[i].seq, i + 1);
   }
 }
@@ -255,16 +255,16 @@ TEST_F(ServiceTaskManager, ListIsInCreationOrder) {
 TEST_F(ServiceTaskManager, ARestartFailsTasksTheCrashLeftRunning) {
   // What a kill -9 leaves behind: rows still STARTING / IN_PROGRESS / CANCELING.
   ExportTask t;
-  t.cluster = "shop";
-  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
-  t.s3_bucket = "bucket";
-  t.s3_prefix = "pre";
+  t.spec.source_cluster = "shop";
+  t.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.spec.destination.s3_bucket = "bucket";
+  t.spec.destination.s3_prefix = "pre";
   t.create_time = NowMs();
   const TaskStatus statuses[] = {TaskStatus::kStarting, TaskStatus::kInProgress, TaskStatus::kCanceling,
                                  TaskStatus::kComplete};
   for (int i = 0; i < 4; ++i) {
     t.seq = i + 1;
-    t.id = "crash" + std::to_string(i);
+    t.spec.task_id = "crash" + std::to_string(i);
     t.status = statuses[i];
     t.percent_progress = 20 * i;
     ASSERT_TRUE(store_->Insert(t).ok());
@@ -291,16 +291,16 @@ TEST_F(ServiceTaskManager, ARestartFailsTasksTheCrashLeftRunning) {
 
 TEST_F(ServiceTaskManager, ARestartDiscardsTheWritesOfTasksTheCrashLeftActive) {
   ExportTask t;
-  t.cluster = "shop";
-  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
-  t.s3_bucket = "bucket";
-  t.s3_prefix = "pre";
+  t.spec.source_cluster = "shop";
+  t.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.spec.destination.s3_bucket = "bucket";
+  t.spec.destination.s3_prefix = "pre";
   t.create_time = NowMs();
   const TaskStatus statuses[] = {TaskStatus::kStarting, TaskStatus::kInProgress, TaskStatus::kCanceling,
                                  TaskStatus::kComplete, TaskStatus::kFailed, TaskStatus::kCanceled};
   for (int i = 0; i < 6; ++i) {
     t.seq = i + 1;
-    t.id = "crash" + std::to_string(i);
+    t.spec.task_id = "crash" + std::to_string(i);
     t.status = statuses[i];
     ASSERT_TRUE(store_->Insert(t).ok());
   }
@@ -309,9 +309,9 @@ TEST_F(ServiceTaskManager, ARestartDiscardsTheWritesOfTasksTheCrashLeftActive) {
   std::vector<ExportTask> discarded = runner_.discarded();
   ASSERT_EQ(discarded.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(discarded[i].id, "crash" + std::to_string(i));
+    EXPECT_EQ(discarded[i].id(), "crash" + std::to_string(i));
     EXPECT_EQ(discarded[i].status, statuses[i]);
-    EXPECT_EQ(discarded[i].s3_prefix, "pre");
+    EXPECT_EQ(discarded[i].spec.destination.s3_prefix, "pre");
   }
   EXPECT_EQ(manager_->Get("crash1")->status, TaskStatus::kFailed);
 }
@@ -319,9 +319,9 @@ TEST_F(ServiceTaskManager, ARestartDiscardsTheWritesOfTasksTheCrashLeftActive) {
 TEST_F(ServiceTaskManager, AFailedDiscardDoesNotStopRecovery) {
   ExportTask t;
   t.seq = 1;
-  t.id = "unreachable";
-  t.cluster = "shop";
-  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.spec.task_id = "unreachable";
+  t.spec.source_cluster = "shop";
+  t.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
   t.status = TaskStatus::kInProgress;
   t.create_time = NowMs();
   ASSERT_TRUE(store_->Insert(t).ok());
@@ -330,7 +330,7 @@ TEST_F(ServiceTaskManager, AFailedDiscardDoesNotStopRecovery) {
   ASSERT_EQ(runner_.discarded().size(), 1u);
   std::optional<ExportTask> received = runner_.WaitStarted("unreachable");
   ASSERT_TRUE(received.has_value());
-  EXPECT_EQ(received->attempt, 2);
+  EXPECT_EQ(received->spec.attempt, 2);
   runner_.Complete("unreachable", exporter::ExportSummary{});
   WaitForStatus("unreachable", TaskStatus::kComplete);
 }
@@ -338,9 +338,9 @@ TEST_F(ServiceTaskManager, AFailedDiscardDoesNotStopRecovery) {
 TEST_F(ServiceTaskManager, ARestartRerunsTasksUnderResumeRestart) {
   ExportTask t;
   t.seq = 1;
-  t.id = "again";
-  t.cluster = "shop";
-  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.spec.task_id = "again";
+  t.spec.source_cluster = "shop";
+  t.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
   t.status = TaskStatus::kInProgress;
   t.percent_progress = 60;
   t.snapshot_time = 1700000000000;
@@ -350,7 +350,7 @@ TEST_F(ServiceTaskManager, ARestartRerunsTasksUnderResumeRestart) {
   Open(ResumePolicy::kRestart);
   std::optional<ExportTask> received = runner_.WaitStarted("again");
   ASSERT_TRUE(received.has_value());
-  EXPECT_EQ(received->attempt, 2);
+  EXPECT_EQ(received->spec.attempt, 2);
   EXPECT_EQ(received->status, TaskStatus::kStarting);
   EXPECT_EQ(received->percent_progress, 0);
   EXPECT_FALSE(received->snapshot_time.has_value());
@@ -360,7 +360,7 @@ TEST_F(ServiceTaskManager, ARestartRerunsTasksUnderResumeRestart) {
   EXPECT_EQ(running.percent_progress, 10);  // progress restarted from 0, not 60
   runner_.Complete("again", exporter::ExportSummary{});
   WaitForStatus("again", TaskStatus::kComplete);
-  EXPECT_EQ(Stored("again").attempt, 2);
+  EXPECT_EQ(Stored("again").spec.attempt, 2);
 }
 
 TEST_F(ServiceTaskManager, ShutdownFailsRunningTasks) {

@@ -11,14 +11,14 @@ namespace {
 ExportTask SampleTask(int64_t seq, const std::string& id) {
   ExportTask t;
   t.seq = seq;
-  t.id = id;
-  t.cluster = "shop";
-  t.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
-  t.s3_bucket = "bucket";
-  t.s3_prefix = "exports/daily";
-  t.iam_role_arn = "arn:aws:iam::123456789012:role/export";
-  t.kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
-  t.export_only = {"shop.public", "shop.public.orders"};
+  t.spec.task_id = id;
+  t.spec.source_cluster = "shop";
+  t.spec.source_arn = "arn:aws:rds:us-east-1:123456789012:cluster:shop";
+  t.spec.destination.s3_bucket = "bucket";
+  t.spec.destination.s3_prefix = "exports/daily";
+  t.spec.store.iam_role_arn = "arn:aws:iam::123456789012:role/export";
+  t.spec.store.kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+  t.spec.export_only = {"shop.public", "shop.public.orders"};
   t.create_time = 1700000000123;
   t.task_start_time = 1700000000123;
   return t;
@@ -36,7 +36,7 @@ TEST(ServiceTaskStore, RoundTripsEveryField) {
   t.task_end_time = 1700000009999;
   t.failure_cause = "It's <broken> & \"quoted\"";
   t.warning_message = R"({"skippedTables":[],"skippedObjectives":[],"general":[]})";
-  t.attempt = 3;
+  t.spec.attempt = 3;
   {
     auto store = TaskStore::Open(dir);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -49,14 +49,14 @@ TEST(ServiceTaskStore, RoundTripsEveryField) {
   ASSERT_EQ(tasks->size(), 1u);
   const ExportTask& r = (*tasks)[0];
   EXPECT_EQ(r.seq, 1);
-  EXPECT_EQ(r.id, "export-1");
-  EXPECT_EQ(r.cluster, "shop");
-  EXPECT_EQ(r.source_arn, t.source_arn);
-  EXPECT_EQ(r.s3_bucket, "bucket");
-  EXPECT_EQ(r.s3_prefix, "exports/daily");
-  EXPECT_EQ(r.iam_role_arn, t.iam_role_arn);
-  EXPECT_EQ(r.kms_key_id, t.kms_key_id);
-  EXPECT_EQ(r.export_only, t.export_only);
+  EXPECT_EQ(r.id(), "export-1");
+  EXPECT_EQ(r.cluster(), "shop");
+  EXPECT_EQ(r.spec.source_arn, t.spec.source_arn);
+  EXPECT_EQ(r.spec.destination.s3_bucket, "bucket");
+  EXPECT_EQ(r.spec.destination.s3_prefix, "exports/daily");
+  EXPECT_EQ(r.spec.store.iam_role_arn, t.spec.store.iam_role_arn);
+  EXPECT_EQ(r.spec.store.kms_key_id, t.spec.store.kms_key_id);
+  EXPECT_EQ(r.spec.export_only, t.spec.export_only);
   EXPECT_EQ(r.status, TaskStatus::kFailed);
   EXPECT_EQ(r.percent_progress, 42);
   EXPECT_EQ(r.extracted_bytes, 5ll << 30);
@@ -69,7 +69,7 @@ TEST(ServiceTaskStore, RoundTripsEveryField) {
   EXPECT_EQ(r.task_end_time, std::optional<TimeMs>(1700000009999));
   EXPECT_EQ(r.failure_cause, t.failure_cause);
   EXPECT_EQ(r.warning_message, t.warning_message);
-  EXPECT_EQ(r.attempt, 3);
+  EXPECT_EQ(r.spec.attempt, 3);
 }
 
 TEST(ServiceTaskStore, UnsetTimesStayUnset) {
@@ -98,11 +98,11 @@ TEST(ServiceTaskStore, UpdateOverwritesAndKeepsOrder) {
   auto tasks = (*store)->LoadAll();
   ASSERT_TRUE(tasks.ok());
   ASSERT_EQ(tasks->size(), 3u);
-  EXPECT_EQ((*tasks)[0].id, "t1");
-  EXPECT_EQ((*tasks)[1].id, "t2");
+  EXPECT_EQ((*tasks)[0].id(), "t1");
+  EXPECT_EQ((*tasks)[1].id(), "t2");
   EXPECT_EQ((*tasks)[1].status, TaskStatus::kInProgress);
   EXPECT_EQ((*tasks)[1].percent_progress, 50);
-  EXPECT_EQ((*tasks)[2].id, "t3");
+  EXPECT_EQ((*tasks)[2].id(), "t3");
 }
 
 TEST(ServiceTaskStore, InsertOfAnExistingIdIsAlreadyExists) {

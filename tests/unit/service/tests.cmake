@@ -6,6 +6,7 @@ find_package(SQLite3 REQUIRED)
 dbx_add_test(service_unit_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/engine_runner_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/notifier_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/query_api_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/request_auth_test.cc

@@ -98,12 +98,12 @@ TEST(ServiceTime, FormatsAndParsesIso8601) {
 
 TEST(ServiceExportTask, OutputLocationNormalisesSlashes) {
   ExportTask t;
-  t.id = "t1";
-  t.s3_bucket = "bucket";
+  t.spec.task_id = "t1";
+  t.spec.destination.s3_bucket = "bucket";
   EXPECT_EQ(t.OutputLocation(), "s3://bucket/t1/");
-  t.s3_prefix = "/a/b//";
+  t.spec.destination.s3_prefix = "/a/b//";
   EXPECT_EQ(t.OutputLocation(), "s3://bucket/a/b/t1/");
-  t.s3_prefix = "///";
+  t.spec.destination.s3_prefix = "///";
   EXPECT_EQ(t.OutputLocation(), "s3://bucket/t1/");
 }
 

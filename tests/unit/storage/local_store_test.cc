@@ -286,5 +286,24 @@ TEST(LocalStore, OpenStoreForUrlRoutesByScheme) {
   EXPECT_EQ(OpenStoreForUrl("file://relative", {}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(LocalStore, ParseStoreUrlNamesADirectoryOrAnS3Location) {
+  Result<StoreLocation> s3 = ParseStoreUrl("s3://lake/exports/daily/");
+  ASSERT_TRUE(s3.ok()) << s3.status();
+  EXPECT_TRUE(s3->is_s3());
+  EXPECT_EQ(s3->s3_bucket, "lake");
+  EXPECT_EQ(s3->s3_prefix, "exports/daily");
+  EXPECT_EQ(s3->directory, "");
+  EXPECT_EQ(ParseStoreUrl("s3://lake")->s3_prefix, "");
+  Result<StoreLocation> dir = ParseStoreUrl("./out");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  EXPECT_FALSE(dir->is_s3());
+  EXPECT_EQ(dir->directory, "./out");
+  EXPECT_EQ(ParseStoreUrl("file:///data/out")->directory, "/data/out");
+  EXPECT_EQ(ParseStoreUrl("s3:///x").status(),
+            InvalidArgument("destination URL 's3:///x' names no bucket: expected s3://bucket[/prefix]"));
+  EXPECT_EQ(OpenStore(StoreLocation{}, {}).status(),
+            InvalidArgument("no destination: neither a directory nor an S3 bucket"));
+}
+
 }  // namespace
 }  // namespace dbexport
