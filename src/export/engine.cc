@@ -48,13 +48,6 @@ struct Job {
   int chunk;
 };
 
-bool EntryMatches(const source::ExportFilterEntry& e, const source::TableInfo& t) {
-  if (e.database != t.database) return false;
-  // MySQL: database.table, the table in the schema's place.
-  if (t.schema_is_database) return e.schema.empty() || (e.table.empty() && e.schema == t.name);
-  return (e.schema.empty() || e.schema == t.schema) && (e.table.empty() || e.table == t.name);
-}
-
 std::string EntryText(const source::ExportFilterEntry& e) {
   std::string s = e.database;
   if (!e.schema.empty()) s += "." + e.schema;
@@ -187,7 +180,7 @@ Status ExportRun::PlanDatabase(const std::string& database, const std::vector<so
   for (const source::ExportFilterEntry& e : filter) {
     if (e.schema.empty()) continue;
     bool matched = std::any_of(tables->begin(), tables->end(),
-                               [&](const source::TableInfo& t) { return EntryMatches(e, t); });
+                               [&](const source::TableInfo& t) { return e.Selects(t.database, t.schema, t.name, t.schema_is_database); });
     if (!matched) skipped_objectives_.push_back({EntryText(e), kObjectiveNotFound});
   }
   for (source::TableInfo& info : *tables) {

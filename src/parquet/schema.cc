@@ -11,9 +11,6 @@ namespace {
 // DECIMAL precision limits by physical type (parquet LogicalTypes.md).
 constexpr int kMaxDecimalPrecisionInt32 = 9;
 constexpr int kMaxDecimalPrecisionInt64 = 18;
-// 16-byte two's complement holds 38 digits; PostgreSQL NUMERIC beyond that
-// is not representable as a Parquet DECIMAL that readers accept.
-constexpr int kMaxDecimalPrecision = 38;
 // Longest FIXED_LEN_BYTE_ARRAY the writer accepts; the page and statistics
 // code needs no more (UUID 16, DECIMAL(38) 16).
 constexpr int kMaxFixedLength = 1 << 20;

@@ -79,6 +79,10 @@ struct Schema {
 // Checks the combination of physical and logical types, names and lengths.
 Status ValidateSchema(const Schema& schema);
 
+// 16-byte two's complement holds 38 digits: the largest DECIMAL precision
+// readers accept.
+inline constexpr int kMaxDecimalPrecision = 38;
+
 // Smallest FIXED_LEN_BYTE_ARRAY length holding a DECIMAL of `precision`
 // digits (parquet LogicalTypes.md).
 int DecimalByteWidth(int precision);

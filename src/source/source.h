@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -74,7 +75,31 @@ struct ExportFilterEntry {
   std::string database;
   std::string schema;  // empty: all schemas
   std::string table;   // empty: all tables
+
+  // Whether the entry names this table. Where the schema is the database
+  // (MySQL), a two-part entry database.table names the table.
+  bool Selects(std::string_view db, std::string_view s, std::string_view t, bool schema_is_database) const {
+    if (db != database) return false;
+    if (schema_is_database) return schema.empty() || (table.empty() && schema == t);
+    return (schema.empty() || s == schema) && (table.empty() || t == table);
+  }
 };
+
+// True when `filter` is empty or one of its entries selects the table.
+inline bool FilterSelects(const std::vector<ExportFilterEntry>& filter, std::string_view database,
+                          std::string_view schema, std::string_view table, bool schema_is_database) {
+  if (filter.empty()) return true;
+  for (const ExportFilterEntry& e : filter) {
+    if (e.Selects(database, schema, table, schema_is_database)) return true;
+  }
+  return false;
+}
+
+// Column names the export cannot carry (spec/reference.md section 4):
+// , ; { } ( ) = space, newline, tab.
+inline bool HasUnsupportedCharacter(std::string_view column_name) {
+  return column_name.find_first_of(",;{}()\n\t= ") != std::string_view::npos;
+}
 
 struct ColumnInfo {
   std::string name;

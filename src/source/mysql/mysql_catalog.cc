@@ -12,25 +12,6 @@ namespace {
 using parquet::LogicalType;
 using parquet::PhysicalType;
 
-constexpr int kMaxDecimalPrecision = 38;
-
-// Column names the export cannot carry (spec/reference.md section 4).
-bool HasUnsupportedCharacter(const std::string& name) {
-  return name.find_first_of(",;{}()\n\t= ") != std::string::npos;
-}
-
-bool Matches(const std::vector<ExportFilterEntry>& filter, const std::string& database, const std::string& table) {
-  if (filter.empty()) return true;
-  for (const auto& f : filter) {
-    if (f.database != database) continue;
-    // database.table: the table sits where PostgreSQL's schema does.
-    std::string wanted = f.table.empty() ? f.schema : f.table;
-    if (!wanted.empty() && wanted != table) continue;
-    return true;
-  }
-  return false;
-}
-
 struct Target {
   PhysicalType physical = PhysicalType::kByteArray;
   int width = 0;
@@ -78,7 +59,7 @@ MappedColumn MapColumn(const MySqlColumn& c, TypeMapping mapping) {
   } else if (t == "year") {
     target = {PhysicalType::kInt32, 0, {}, ValueReader::kInt32, "int32"};
   } else if (t == "decimal" || t == "numeric") {
-    if (c.num_precision >= 1 && c.num_precision <= kMaxDecimalPrecision) target = DecimalTarget(c.num_precision, c.num_scale);
+    if (c.num_precision >= 1 && c.num_precision <= parquet::kMaxDecimalPrecision) target = DecimalTarget(c.num_precision, c.num_scale);
   } else if (t == "float" || t == "double" || t == "real") {
     target = {PhysicalType::kDouble, 0, {}, ValueReader::kDouble, "double"};
   } else if (t == "datetime" || t == "timestamp") {
@@ -172,7 +153,7 @@ Result<std::vector<TableInfo>> MySqlSnapshot::ListTables(const std::string& data
   std::vector<TableInfo> out;
   for (const MySqlRow& row : tables) {
     const std::string name = row[0].value_or("");
-    if (!Matches(filter, database, name)) continue;
+    if (!FilterSelects(filter, database, database, name, /*schema_is_database=*/true)) continue;
     TableInfo info;
     info.database = database;
     info.schema = database;  // MySQL's layout: <database>/<database>.<table>/

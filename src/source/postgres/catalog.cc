@@ -65,23 +65,6 @@ JOIN pg_class c ON c.oid = p.relid JOIN pg_namespace n ON n.oid = c.relnamespace
 ORDER BY t.root, n.nspname, c.relname)sql";
 
 
-// Column names the export cannot carry (spec/reference.md section 4).
-bool HasUnsupportedCharacter(const std::string& name) {
-  return name.find_first_of(",;{}()\n\t= ") != std::string::npos;
-}
-
-bool Matches(const std::vector<ExportFilterEntry>& filter, const std::string& database,
-             const std::string& schema, const std::string& table) {
-  if (filter.empty()) return true;
-  for (const auto& f : filter) {
-    if (f.database != database) continue;
-    if (!f.schema.empty() && f.schema != schema) continue;
-    if (!f.table.empty() && f.table != table) continue;
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Status PgSnapshot::LoadTypes() {
@@ -185,7 +168,7 @@ Result<std::vector<TableInfo>> PgSnapshot::ListTables(const std::vector<ExportFi
   for (int i = 0; i < table_rows.size(); ++i) {
     std::string schema = table_rows.GetString(i, 1);
     std::string name = table_rows.GetString(i, 2);
-    if (!Matches(filter, database_, schema, name)) continue;
+    if (!FilterSelects(filter, database_, schema, name, /*schema_is_database=*/false)) continue;
     Listed l;
     l.info.database = database_;
     l.info.schema = schema;

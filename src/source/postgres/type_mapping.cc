@@ -133,7 +133,7 @@ std::optional<Target> NativeTarget(const Resolved& r) {
       int s = (r.typmod - 4) & 0xffff;
       // PostgreSQL 15 allows a negative scale or one above the precision;
       // Parquet DECIMAL does not.
-      if (p < 1 || p > kMaxDecimalPrecision || s > p || s >= 0x8000) return std::nullopt;
+      if (p < 1 || p > parquet::kMaxDecimalPrecision || s > p || s >= 0x8000) return std::nullopt;
       Target t{PhysicalType::kInt32, 0, LogicalType::Decimal(p, s), WireReader::kDecimal32, "", p, s};
       if (p <= 9) {
         t.label = DecimalLabel("int32", p, s);
@@ -143,7 +143,7 @@ std::optional<Target> NativeTarget(const Resolved& r) {
         t.label = DecimalLabel("int64", p, s);
       } else {
         t.physical = PhysicalType::kFixedLenByteArray;
-        t.type_length = DecimalFixedWidth(p);
+        t.type_length = parquet::DecimalByteWidth(p);
         t.reader = WireReader::kDecimalFixed;
         t.label = DecimalLabel(("fixed_len_byte_array(" + std::to_string(t.type_length) + ")").c_str(),
                                p, s);
@@ -173,16 +173,6 @@ void Apply(const Target& t, MappedColumn* out) {
 }
 
 }  // namespace
-
-int DecimalFixedWidth(int precision) {
-  // Largest precision that fits in n bytes, n = 1..16 (parquet LogicalTypes.md).
-  static constexpr int kMaxPrecisionForBytes[] = {2,  4,  6,  9,  11, 14, 16, 18,
-                                                  21, 23, 26, 28, 31, 33, 35, 38};
-  for (int n = 1; n <= 16; ++n) {
-    if (precision <= kMaxPrecisionForBytes[n - 1]) return n;
-  }
-  return 16;
-}
 
 MappedColumn MapColumn(const PgAttribute& attr, const PgTypeMap& types, TypeMapping mapping) {
   MappedColumn out;

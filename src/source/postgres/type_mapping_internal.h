@@ -37,9 +37,6 @@ inline constexpr uint32_t kNumericOid = 1700;
 inline constexpr uint32_t kUuidOid = 2950;
 inline constexpr uint32_t kJsonbOid = 3802;
 
-// DECIMAL in Parquet holds at most 38 digits (parquet LogicalTypes.md).
-inline constexpr int kMaxDecimalPrecision = 38;
-
 // How one binary COPY value is decoded. One small reader per wire format.
 enum class WireReader : uint8_t {
   kBool,           // 1 byte
@@ -104,8 +101,5 @@ struct MappedColumn {
 
 // Maps one column. Pure: depends only on its arguments.
 MappedColumn MapColumn(const PgAttribute& attr, const PgTypeMap& types, TypeMapping mapping);
-
-// Smallest FIXED_LEN_BYTE_ARRAY width holding `precision` decimal digits.
-int DecimalFixedWidth(int precision);
 
 }  // namespace dbexport::source::postgres

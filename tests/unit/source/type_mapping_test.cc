@@ -158,15 +158,5 @@ TEST(PostgresTypeMapping, NativeMapsDatesTimestampsUuidEnumsAndArrays) {
   EXPECT_EQ(domains.info.field.logical.kind, LogicalKind::kDecimal);
 }
 
-TEST(PostgresTypeMapping, DecimalWidthIsTheSmallestThatFits) {
-  EXPECT_EQ(DecimalFixedWidth(1), 1);
-  EXPECT_EQ(DecimalFixedWidth(2), 1);
-  EXPECT_EQ(DecimalFixedWidth(3), 2);
-  EXPECT_EQ(DecimalFixedWidth(19), 9);
-  EXPECT_EQ(DecimalFixedWidth(21), 9);
-  EXPECT_EQ(DecimalFixedWidth(22), 10);
-  EXPECT_EQ(DecimalFixedWidth(38), 16);
-}
-
 }  // namespace
 }  // namespace dbexport::source::postgres
