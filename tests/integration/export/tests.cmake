@@ -28,6 +28,7 @@ dbx_add_test(export_store_fault_test
     storage/s3_test_util.cc
   LIBS dbx_s3 nlohmann_json::nlohmann_json
   LABELS integration
-  TIMEOUT 900)
+  TIMEOUT 900
+  COST 1000)
 target_include_directories(export_store_fault_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
 add_dependencies(export_store_fault_test dbexport)
