@@ -150,6 +150,15 @@ Result<std::vector<TableInfo>> MySqlSnapshot::ListTables(const std::string& data
                                          "ORDER BY s.TABLE_NAME, s.INDEX_NAME = 'PRIMARY' DESC, s.INDEX_NAME",
                                      context));
 
+  DBX_ASSIGN_OR_RETURN(
+      auto primary, coordinator_->Query("SELECT s.TABLE_NAME, s.COLUMN_NAME, c.DATA_TYPE "
+                                        "FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c "
+                                        "ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME "
+                                        "AND c.COLUMN_NAME = s.COLUMN_NAME WHERE s.TABLE_SCHEMA = " +
+                                            QuoteLiteral(database) + " AND s.INDEX_NAME = 'PRIMARY' "
+                                            "ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX",
+                                        context));
+
   std::vector<TableInfo> out;
   for (const MySqlRow& row : tables) {
     const std::string name = row[0].value_or("");
@@ -199,6 +208,13 @@ Result<std::vector<TableInfo>> MySqlSnapshot::ListTables(const std::string& data
       entry.key_type = k[3].value_or("");
       break;
     }
+    if (entry.key.empty()) {
+      for (const MySqlRow& k : primary) {
+        if (k[0].value_or("") != name) continue;
+        entry.tuple_key.push_back(k[1].value_or(""));
+        entry.tuple_key_types.push_back(k[2].value_or(""));
+      }
+    }
     if (info.skip_reason.empty()) tables_.try_emplace(info.target(), std::move(entry));
     out.push_back(std::move(info));
   }
@@ -214,6 +230,7 @@ Result<std::vector<Chunk>> MySqlSnapshot::PlanChunks(const TableInfo& table, int
   }
   const TableEntry& entry = it->second;
   Chunk base;
+  if (entry.key.empty() && !entry.tuple_key.empty()) return PlanTupleChunks(table, entry, chunk_rows);
   if (entry.key.empty()) {
     base.constraint_type = "NONE";
     base.estimated_rows = table.estimated_rows;
@@ -245,6 +262,80 @@ Result<std::vector<Chunk>> MySqlSnapshot::PlanChunks(const TableInfo& table, int
   base.column_name = entry.key;
   base.column_type = entry.key_type;
   return KeyRangeChunks(base, k, min_key, max_key, bounds, total);
+}
+
+// A primary key that is composite or not an integer: ranges of key tuples,
+// cut at every step-th key in key order. Predicates compare row
+// constructors, `(k1, k2) >= (v1, v2)`, which order as the index does (the
+// same collation), so the ranges cover every row exactly once.
+Result<std::vector<Chunk>> MySqlSnapshot::PlanTupleChunks(const TableInfo& table, const TableEntry& entry,
+                                                          int64_t chunk_rows) {
+  std::string columns, names;
+  for (size_t i = 0; i < entry.tuple_key.size(); ++i) {
+    columns += (i ? ", " : "") + QuoteIdent(entry.tuple_key[i]);
+    names += (i ? "," : "") + entry.tuple_key[i];
+  }
+  const std::string context = "planning chunks of " + table.target() + " by (" + names + ")";
+  DBX_ASSIGN_OR_RETURN(auto count, coordinator_->Query("SELECT COUNT(*) FROM " + entry.qualified, context));
+  int64_t total = std::stoll(count[0][0].value_or("0"));
+  int64_t n = ChunkCount(total, chunk_rows);
+  Chunk base;
+  base.constraint_type = "PRIMARY_KEY";
+  base.column_name = names;
+  base.column_type = [&] {
+    std::string t;
+    for (size_t i = 0; i < entry.tuple_key_types.size(); ++i) t += (i ? "," : "") + entry.tuple_key_types[i];
+    return t;
+  }();
+  base.estimated_rows = total;
+  if (n <= 1) return std::vector<Chunk>{base};
+  int64_t step = (total + n - 1) / n;
+  DBX_ASSIGN_OR_RETURN(
+      auto cuts, coordinator_->Query("SELECT " + columns + " FROM (SELECT " + columns + ", ROW_NUMBER() OVER (ORDER BY " +
+                                         columns + ") AS dbx_rn FROM " + entry.qualified +
+                                         ") s WHERE dbx_rn > 1 AND (dbx_rn - 1) % " + std::to_string(step) +
+                                         " = 0 ORDER BY " + columns,
+                                     context));
+  // A key value as SQL: integers bare (a quoted one would compare as a
+  // double), everything else a string literal, hex for binary bytes.
+  auto literal = [&](size_t i, const std::string& v) {
+    const std::string& type = entry.tuple_key_types[i];
+    if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" || type == "bigint") return v;
+    if (type == "binary" || type == "varbinary" || type.ends_with("blob")) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      std::string hex = "X'";
+      for (unsigned char c : v) {
+        hex += kHex[c >> 4];
+        hex += kHex[c & 15];
+      }
+      return hex + "'";
+    }
+    return QuoteLiteral(v);
+  };
+  std::vector<std::string> bounds, texts;
+  for (const MySqlRow& r : cuts) {
+    std::string tuple = "(", text;
+    for (size_t i = 0; i < r.size(); ++i) {
+      tuple += (i ? ", " : "") + literal(i, r[i].value_or(""));
+      text += (i ? "," : "") + r[i].value_or("");
+    }
+    bounds.push_back(tuple + ")");
+    texts.push_back(text);
+  }
+  const std::string k = "(" + columns + ")";
+  std::vector<Chunk> chunks;
+  const size_t m = bounds.size() + 1;
+  for (size_t i = 0; i < m; ++i) {
+    Chunk c = base;
+    c.index = static_cast<int>(i);
+    if (i > 0) c.predicate = k + " >= " + bounds[i - 1];
+    if (i + 1 < m) c.predicate += std::string(i > 0 ? " AND " : "") + k + " < " + bounds[i];
+    c.min = i > 0 ? texts[i - 1] : "";
+    c.max = i + 1 < m ? texts[i] : "";
+    c.estimated_rows = total / static_cast<int64_t>(m);
+    chunks.push_back(std::move(c));
+  }
+  return chunks;
 }
 
 }  // namespace dbexport::source::mysql

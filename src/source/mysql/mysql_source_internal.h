@@ -74,6 +74,10 @@ struct TableEntry {
   std::string key;        // integer key column for ranges; empty: none
   bool key_is_primary = false;
   std::string key_type;
+  // Otherwise the primary key's columns (composite, or not integer), split
+  // by ranges of key tuples; with each column's DATA_TYPE.
+  std::vector<std::string> tuple_key;
+  std::vector<std::string> tuple_key_types;
 };
 
 // Decodes one value's text into `column` per `plan`. Returns false when the
@@ -129,6 +133,7 @@ class MySqlSnapshot : public Snapshot {
   Status TakeLocked(bool backup_lock, bool mariadb);
   Status TakeWithoutLock(bool mariadb);
   Status ReadSnapshotTime();
+  Result<std::vector<Chunk>> PlanTupleChunks(const TableInfo& table, const TableEntry& entry, int64_t chunk_rows);
 
   const MySqlUrl url_;
   const SourceOptions options_;

@@ -258,6 +258,52 @@ TEST_P(MySqlConsistency, ConcurrentTransfersNeverChangeTheExportedTotal) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, MySqlConsistency, ::testing::Values("lock", "backup-lock", "no-lock"));
 
+// Composite and string primary keys split into ranges of key tuples: every
+// row exported exactly once, over several partitions.
+TEST(MySqlExportKeys, CompositeAndStringKeysCoverEveryRowOnce) {
+  RecreateMySqlDatabase("mytest_keys",
+                        "CREATE TABLE comp (a int, b varchar(10), v int, PRIMARY KEY (a, b));\n"
+                        "INSERT INTO comp SELECT seq % 37, CONCAT('k', seq), seq FROM seq_1_to_10000;\n"
+                        "CREATE TABLE skey (code varchar(20) PRIMARY KEY, v int);\n"
+                        "INSERT INTO skey SELECT CONCAT(IF(seq % 2, 'A', 'b'), 'ü', seq), seq FROM seq_1_to_10000;\n");
+  std::string out = MakeTempDir("mysql-keys");
+  CommandResult r = RunDbexport({"run", "--source", MySqlUrl("mytest_keys"), "--dest", out, "--task-id", "keys-1",
+                                 "--chunk-rows", "1000", "--parallelism", "3", "--progress", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto manifest = ReadJsonFile(out + "/keys-1/export_tables_info_keys-1_from_1_to_2.json");
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  for (const auto& t : (*manifest)["perTableStatus"]) {
+    const auto& info = t["tableStatistics"]["partitioningInfo"];
+    EXPECT_EQ(info["constraintType"], "PRIMARY_KEY") << t.dump();
+    EXPECT_GE(info["numberOfPartitions"].get<int>(), 8) << t.dump();
+  }
+  for (const std::string table : {"comp", "skey"}) {
+    auto got = DuckDbQuery("SELECT count(*), count(DISTINCT v), sum(v) FROM read_parquet('" + out +
+                           "/keys-1/mytest_keys/mytest_keys." + table + "/**/*.parquet')");
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->rows[0][0], "10000") << table;
+    EXPECT_EQ(got->rows[0][1], "10000") << table;
+    EXPECT_EQ(got->rows[0][2], "50005000") << table;
+  }
+}
+
+// A 12 MiB BLOB (under the server's 16 MiB max_allowed_packet) round-trips.
+TEST(MySqlExportLargeValues, ALargeBlobRoundTrips) {
+  RecreateMySqlDatabase("mytest_blob", "CREATE TABLE b (id int PRIMARY KEY, data longblob);\n"
+                                       "INSERT INTO b VALUES (1, REPEAT('0123456789abcdef', 786432)), (2, '');\n");
+  std::string out = MakeTempDir("mysql-blob");
+  CommandResult r = RunDbexport({"run", "--source", MySqlUrl("mytest_blob"), "--dest", out, "--task-id", "blob-1",
+                                 "--progress", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto got = DuckDbQuery("SELECT id, octet_length(data), data = repeat('0123456789abcdef', 786432)::BLOB "
+                         "FROM read_parquet('" + out + "/blob-1/mytest_blob/mytest_blob.b/**/*.parquet') ORDER BY id");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->rows.size(), 2u);
+  EXPECT_EQ(got->rows[0][1], "12582912");
+  EXPECT_EQ(got->rows[0][2], "true");
+  EXPECT_EQ(got->rows[1][1], "0");
+}
+
 TEST(MySqlExportBadInput, SaysWhatIsWrong) {
   RecreateMySqlDatabase("mytest_bad", "CREATE TABLE t (id int PRIMARY KEY);\n"
                                       "CREATE USER IF NOT EXISTS 'reader'@'127.0.0.1';\n"
