@@ -120,9 +120,11 @@ class MySqlChunkReader : public ChunkReader {
         batch_bytes_(options.batch_bytes),
         max_value_bytes_(options.max_value_bytes),
         cancel_(cancel),
+        thread_id_(session_->thread_id()),
         unrepresentable_(plans->size(), 0) {}
 
   ~MySqlChunkReader() override {
+    if (session_ != nullptr) snapshot_->Unwatch(thread_id_);
     if (result_ != nullptr) {
       // Left mid-result: the session cannot run another command until the
       // rest is read; it is closed instead (its snapshot goes with it).
@@ -143,6 +145,7 @@ class MySqlChunkReader : public ChunkReader {
       if (row == nullptr) {
         bytes_read_ += bytes;
         Status st = mysql_errno(session_->get()) != 0 ? session_->LastError(context_ + ": reading rows") : Status::OK();
+        if (!st.ok() && cancel_ != nullptr && cancel_->load()) st = Cancelled(context_ + ": cancelled");
         mysql_free_result(result_);
         result_ = nullptr;
         if (!st.ok()) {
@@ -203,6 +206,7 @@ class MySqlChunkReader : public ChunkReader {
   int64_t batch_bytes_;
   int64_t max_value_bytes_;
   const CancelFlag* cancel_;
+  unsigned long thread_id_;
   int64_t bytes_read_ = 0;
   std::vector<int64_t> unrepresentable_;
 };
@@ -309,10 +313,14 @@ Result<std::unique_ptr<ChunkReader>> MySqlSnapshot::OpenChunk(const TableInfo& t
   if (session == nullptr) {
     return Aborted(context + ": every reader session of the snapshot was lost; export again");
   }
+  const unsigned long thread_id = session->thread_id();
+  Watch(thread_id, cancel);
   Result<MYSQL_RES*> result = session->StreamQuery(sql, context);
   if (!result.ok()) {
+    Unwatch(thread_id);
     bool lost = mysql_errno(session->get()) >= 2000;
     Return(lost ? nullptr : std::move(session));
+    if (cancel != nullptr && cancel->load()) return Cancelled(context + ": cancelled");
     return result.status();
   }
   return std::unique_ptr<ChunkReader>(std::make_unique<MySqlChunkReader>(

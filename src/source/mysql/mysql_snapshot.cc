@@ -94,7 +94,55 @@ Result<std::unique_ptr<MySqlSnapshot>> MySqlSnapshot::Begin(const MySqlUrl& url,
   return s;
 }
 
-MySqlSnapshot::~MySqlSnapshot() = default;  // closing the sessions ends their transactions
+MySqlSnapshot::~MySqlSnapshot() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  // Closing the sessions ends their transactions.
+}
+
+void MySqlSnapshot::Watch(unsigned long thread_id, const CancelFlag* cancel) {
+  if (cancel == nullptr) return;
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  watched_[thread_id] = cancel;
+  if (!watcher_.joinable()) watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+void MySqlSnapshot::Unwatch(unsigned long thread_id) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  watched_.erase(thread_id);
+}
+
+void MySqlSnapshot::WatchLoop() {
+  std::unique_ptr<MySqlConnection> control;
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  while (!watch_stop_) {
+    watch_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    std::vector<unsigned long> to_kill;
+    for (auto it = watched_.begin(); it != watched_.end();) {
+      if (it->second->load(std::memory_order_relaxed)) {
+        to_kill.push_back(it->first);
+        it = watched_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (to_kill.empty()) continue;
+    lock.unlock();
+    if (control == nullptr) {
+      auto connected = MySqlConnection::Connect(url_);
+      if (connected.ok()) control = std::move(connected).value();
+    }
+    // Best effort: the reader reports Cancelled whatever the server does.
+    for (unsigned long id : to_kill) {
+      if (control != nullptr) control->Exec("KILL QUERY " + std::to_string(id), "cancelling a read").IgnoreError();
+    }
+    lock.lock();
+  }
+}
 
 Status MySqlSnapshot::OpenSessions(int count) {
   for (int i = 0; i < count; ++i) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "source/mysql/mysql_connection_internal.h"
@@ -127,6 +128,13 @@ class MySqlSnapshot : public Snapshot {
   std::unique_ptr<MySqlConnection> Lease();
   void Return(std::unique_ptr<MySqlConnection> session);
 
+  // A reader's statement is stopped on the server (KILL QUERY, from a
+  // connection of its own) soon after `*cancel` is set, even while the
+  // reader is blocked inside the server (a metadata lock wait, a slow
+  // result). Watch until Unwatch(thread_id).
+  void Watch(unsigned long thread_id, const CancelFlag* cancel);
+  void Unwatch(unsigned long thread_id);
+
  private:
   MySqlSnapshot(MySqlUrl url, SourceOptions options) : url_(std::move(url)), options_(options) {}
   Status OpenSessions(int count);
@@ -150,6 +158,13 @@ class MySqlSnapshot : public Snapshot {
   std::vector<std::unique_ptr<MySqlConnection>> free_;        // guarded by mu_
   int live_sessions_ = 0;                                     // leased + free, guarded by mu_
   std::map<std::string, TableEntry> tables_;                  // by TableInfo::target(), guarded by mu_
+
+  void WatchLoop();
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  std::map<unsigned long, const CancelFlag*> watched_;  // guarded by watch_mu_
+  bool watch_stop_ = false;                            // guarded by watch_mu_
+  std::thread watcher_;                                // started by the first Watch()
 };
 
 }  // namespace dbexport::source::mysql

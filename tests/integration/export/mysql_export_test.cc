@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -302,6 +303,39 @@ TEST(MySqlExportLargeValues, ALargeBlobRoundTrips) {
   EXPECT_EQ(got->rows[0][1], "12582912");
   EXPECT_EQ(got->rows[0][2], "true");
   EXPECT_EQ(got->rows[1][1], "0");
+}
+
+// SIGTERM reaches a reader blocked inside the server (here behind another
+// session's LOCK TABLES ... WRITE): its statement is killed, the export ends
+// within seconds.
+TEST(MySqlExportCancel, SigtermReachesAReaderBlockedInTheServer) {
+  RecreateMySqlDatabase("mytest_cancel", "CREATE TABLE held (v int);\nINSERT INTO held VALUES (1);\n");
+  ChildProcess holder;
+  std::vector<std::string> args = ClientArgs();
+  args.insert(args.end(), {"mytest_cancel", "-e", "LOCK TABLES held WRITE; DO SLEEP(120);"});
+  ASSERT_TRUE(holder.Start(args).ok());
+  // The lock is taken once the holder sleeps.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = MySql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(120)%'");
+    return r.ok() && r->find("1") == 0;
+  }, std::chrono::seconds(20)));
+  std::string out = MakeTempDir("mysql-cancel");
+  ChildProcess exporter;
+  ASSERT_TRUE(exporter.Start({DbexportBinary(), "run", "--source", MySqlUrl("mytest_cancel"), "--dest", out,
+                              "--task-id", "cancel-1", "--consistency", "no-lock", "--progress", "none"})
+                  .ok());
+  // The reader waits for the table's metadata lock.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = MySql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table metadata lock'");
+    return !exporter.Running() || (r.ok() && r->find("0") != 0);
+  }, std::chrono::seconds(30)));
+  ASSERT_TRUE(exporter.Running()) << exporter.Stderr();
+  auto signalled = std::chrono::steady_clock::now();
+  exporter.Signal(SIGTERM);
+  EXPECT_EQ(exporter.Wait(), 130) << exporter.Stderr();
+  EXPECT_LT(SecondsSince(signalled), 5.0);
+  holder.Signal(SIGKILL);
+  holder.Wait();
 }
 
 TEST(MySqlExportBadInput, SaysWhatIsWrong) {
