@@ -124,7 +124,7 @@ class MySqlChunkReader : public ChunkReader {
         unrepresentable_(plans->size(), 0) {}
 
   ~MySqlChunkReader() override {
-    if (session_ != nullptr) snapshot_->Unwatch(thread_id_);
+    snapshot_->Unwatch(thread_id_);
     if (result_ != nullptr) {
       // Left mid-result: the session cannot run another command until the
       // rest is read; it is closed instead (its snapshot goes with it).
