@@ -23,3 +23,9 @@ if(TARGET dbexport AND TARGET dbx_bench_util)
   target_link_libraries(mysql_export_bench PRIVATE dbx_bench_util)
   add_dependencies(mysql_export_bench dbexport)
 endif()
+
+# Text vs binary MySQL protocol on the same lineitem table (which the source
+# reads with).
+pkg_check_modules(BENCH_LIBMARIADB REQUIRED IMPORTED_TARGET libmariadb)
+add_executable(mysql_protocol_bench ${CMAKE_CURRENT_SOURCE_DIR}/mysql_protocol_bench.cc)
+target_link_libraries(mysql_protocol_bench PRIVATE PkgConfig::BENCH_LIBMARIADB)
