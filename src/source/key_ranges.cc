@@ -9,6 +9,12 @@ int64_t ChunkCount(int64_t rows, int64_t chunk_rows) {
   return std::max<int64_t>(1, (rows + chunk_rows / 2) / chunk_rows);
 }
 
+std::string KeyQuantileSql(const std::string& columns, const std::string& from, int64_t step) {
+  return "SELECT " + columns + " FROM (SELECT " + columns + ", row_number() OVER (ORDER BY " + columns +
+         ") AS dbx_rn" + from + ") s WHERE dbx_rn > 1 AND (dbx_rn - 1) % " + std::to_string(step) +
+         " = 0 ORDER BY " + columns;
+}
+
 int64_t ParseKey(std::string_view text) {
   int64_t v = 0;
   std::from_chars(text.data(), text.data() + text.size(), v);

@@ -17,6 +17,11 @@ namespace dbexport::source {
 // How many chunks of about `chunk_rows` rows `rows` make (at least 1).
 int64_t ChunkCount(int64_t rows, int64_t chunk_rows);
 
+// The query for the cut points of a key: every `step`-th key tuple of
+// `columns` (comma-separated, quoted) in key order, the first excluded, from
+// `from` (" FROM <relation>"). Both sources' SQL dialects accept it.
+std::string KeyQuantileSql(const std::string& columns, const std::string& from, int64_t step);
+
 // An integer key as the server printed it; 0 when empty (NULL).
 int64_t ParseKey(std::string_view text);
 

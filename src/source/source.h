@@ -95,6 +95,30 @@ inline bool FilterSelects(const std::vector<ExportFilterEntry>& filter, std::str
   return false;
 }
 
+// How a DECIMAL(p, s) column is stored (parquet LogicalTypes.md): INT32 up
+// to 9 digits, INT64 up to 18, else the smallest FIXED_LEN_BYTE_ARRAY; and
+// its manifest label, e.g. "int64 (DECIMAL(12,2))".
+// REQUIRES: 1 <= precision <= parquet::kMaxDecimalPrecision.
+struct DecimalColumn {
+  parquet::PhysicalType type = parquet::PhysicalType::kInt32;
+  int type_length = 0;
+  std::string label;
+};
+inline DecimalColumn DecimalColumnFor(int precision, int scale) {
+  DecimalColumn c;
+  std::string physical = "int32";
+  if (precision > 18) {
+    c.type = parquet::PhysicalType::kFixedLenByteArray;
+    c.type_length = parquet::DecimalByteWidth(precision);
+    physical = "fixed_len_byte_array(" + std::to_string(c.type_length) + ")";
+  } else if (precision > 9) {
+    c.type = parquet::PhysicalType::kInt64;
+    physical = "int64";
+  }
+  c.label = physical + " (DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + "))";
+  return c;
+}
+
 // Column names the export cannot carry (spec/reference.md section 4):
 // , ; { } ( ) = space, newline, tab.
 inline bool HasUnsupportedCharacter(std::string_view column_name) {

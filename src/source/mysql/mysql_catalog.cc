@@ -20,16 +20,12 @@ struct Target {
   std::string label;
 };
 
-std::string DecimalLabel(const std::string& physical, int p, int s) {
-  return physical + " (DECIMAL(" + std::to_string(p) + "," + std::to_string(s) + "))";
-}
-
 Target DecimalTarget(int p, int s) {
-  if (p <= 9) return {PhysicalType::kInt32, 0, LogicalType::Decimal(p, s), ValueReader::kDecimal32, DecimalLabel("int32", p, s)};
-  if (p <= 18) return {PhysicalType::kInt64, 0, LogicalType::Decimal(p, s), ValueReader::kDecimal64, DecimalLabel("int64", p, s)};
-  int width = parquet::DecimalByteWidth(p);
-  return {PhysicalType::kFixedLenByteArray, width, LogicalType::Decimal(p, s), ValueReader::kDecimalFixed,
-          DecimalLabel("fixed_len_byte_array(" + std::to_string(width) + ")", p, s)};
+  DecimalColumn d = DecimalColumnFor(p, s);
+  ValueReader reader = d.type == PhysicalType::kInt32   ? ValueReader::kDecimal32
+                       : d.type == PhysicalType::kInt64 ? ValueReader::kDecimal64
+                                                        : ValueReader::kDecimalFixed;
+  return {d.type, d.type_length, LogicalType::Decimal(p, s), reader, d.label};
 }
 
 Target StringTarget() { return {PhysicalType::kByteArray, 0, LogicalType::String(), ValueReader::kBytes, "binary (UTF8)"}; }
@@ -251,11 +247,8 @@ Result<std::vector<Chunk>> MySqlSnapshot::PlanChunks(const TableInfo& table, int
     for (int64_t i = 1; i < n; ++i) bounds.push_back(lo + (hi - lo + 1) * i / n);
   } else if (n > 1) {
     int64_t step = (total + n - 1) / n;
-    DBX_ASSIGN_OR_RETURN(auto rows, coordinator_->Query("SELECT k FROM (SELECT " + k + " AS k, ROW_NUMBER() OVER (ORDER BY " +
-                                                            k + ") AS rn FROM " + entry.qualified +
-                                                            ") s WHERE rn > 1 AND (rn - 1) % " + std::to_string(step) +
-                                                            " = 0 ORDER BY k",
-                                                        context));
+    DBX_ASSIGN_OR_RETURN(auto rows,
+                         coordinator_->Query(KeyQuantileSql(k, " FROM " + entry.qualified, step), context));
     for (const MySqlRow& r : rows) bounds.push_back(ParseKey(r[0].value_or("0")));
   }
   base.constraint_type = entry.key_is_primary ? "PRIMARY_KEY" : "UNIQUE_INDEX";
@@ -290,12 +283,8 @@ Result<std::vector<Chunk>> MySqlSnapshot::PlanTupleChunks(const TableInfo& table
   base.estimated_rows = total;
   if (n <= 1) return std::vector<Chunk>{base};
   int64_t step = (total + n - 1) / n;
-  DBX_ASSIGN_OR_RETURN(
-      auto cuts, coordinator_->Query("SELECT " + columns + " FROM (SELECT " + columns + ", ROW_NUMBER() OVER (ORDER BY " +
-                                         columns + ") AS dbx_rn FROM " + entry.qualified +
-                                         ") s WHERE dbx_rn > 1 AND (dbx_rn - 1) % " + std::to_string(step) +
-                                         " = 0 ORDER BY " + columns,
-                                     context));
+  DBX_ASSIGN_OR_RETURN(auto cuts,
+                       coordinator_->Query(KeyQuantileSql(columns, " FROM " + entry.qualified, step), context));
   // A key value as SQL: integers bare (a quoted one would compare as a
   // double), everything else a string literal, hex for binary bytes.
   auto literal = [&](size_t i, const std::string& v) {

@@ -145,10 +145,7 @@ Result<std::vector<Chunk>> PgSnapshot::PlanKeyChunks(const TableEntry& entry, co
       int64_t step = (total_rows + n - 1) / n;
       DBX_ASSIGN_OR_RETURN(
           PgRows rows,
-          conn_->Query("SELECT k FROM (SELECT " + k + " AS k, row_number() OVER (ORDER BY " + k +
-                           ") AS rn" + from + ") s WHERE rn > 1 AND (rn - 1) % " +
-                           std::to_string(step) + " = 0 ORDER BY k",
-                       context));
+          conn_->Query(KeyQuantileSql(k, from, step), context));
       for (int i = 0; i < rows.size(); ++i) bounds.push_back(ParseKey(rows.Get(i, 0)));
     }
   } else {

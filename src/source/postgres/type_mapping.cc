@@ -98,10 +98,6 @@ std::optional<Target> AwsTarget(const Resolved& r) {
   }
 }
 
-std::string DecimalLabel(const char* physical, int p, int s) {
-  return std::string(physical) + " (DECIMAL(" + std::to_string(p) + "," + std::to_string(s) + "))";
-}
-
 // The native mapping's typed targets; nullopt: exported as text.
 std::optional<Target> NativeTarget(const Resolved& r) {
   if (auto aws = AwsTarget(r)) return aws;
@@ -134,21 +130,11 @@ std::optional<Target> NativeTarget(const Resolved& r) {
       // PostgreSQL 15 allows a negative scale or one above the precision;
       // Parquet DECIMAL does not.
       if (p < 1 || p > parquet::kMaxDecimalPrecision || s > p || s >= 0x8000) return std::nullopt;
-      Target t{PhysicalType::kInt32, 0, LogicalType::Decimal(p, s), WireReader::kDecimal32, "", p, s};
-      if (p <= 9) {
-        t.label = DecimalLabel("int32", p, s);
-      } else if (p <= 18) {
-        t.physical = PhysicalType::kInt64;
-        t.reader = WireReader::kDecimal64;
-        t.label = DecimalLabel("int64", p, s);
-      } else {
-        t.physical = PhysicalType::kFixedLenByteArray;
-        t.type_length = parquet::DecimalByteWidth(p);
-        t.reader = WireReader::kDecimalFixed;
-        t.label = DecimalLabel(("fixed_len_byte_array(" + std::to_string(t.type_length) + ")").c_str(),
-                               p, s);
-      }
-      return t;
+      DecimalColumn d = DecimalColumnFor(p, s);
+      WireReader reader = d.type == PhysicalType::kInt32   ? WireReader::kDecimal32
+                          : d.type == PhysicalType::kInt64 ? WireReader::kDecimal64
+                                                           : WireReader::kDecimalFixed;
+      return Target{d.type, d.type_length, LogicalType::Decimal(p, s), reader, d.label, p, s};
     }
     default:
       break;
