@@ -176,7 +176,7 @@ double TimeRunExport(const Options& o, const std::string& url, const std::string
   std::string command = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing " + std::string(DBX_DBEXPORT_BINARY) +
                         " run --source " + ShellQuote(url) + " --dest s3://" + kBucket + " --task-id " + id +
                         " --parallelism " + std::to_string(o.parallelism) + " --iam-role-arn " + ShellQuote(role) +
-                        " --kms-key-id " + ShellQuote(key) + " --s3-endpoint " + ShellQuote(o.s3_endpoint) +
+                        " --kms-key-id " + ShellQuote(key) + " --endpoint-url " + ShellQuote(o.s3_endpoint) +
                         " --region " + kRegion + " --progress none > /dev/null";
   auto start = Clock::now();
   Shell(command);

@@ -73,17 +73,4 @@ Result<source::TypeMapping> ParseTypeMapping(std::string_view text) {
   return InvalidArgument("invalid type mapping '" + std::string(text) + "': expected aws or native");
 }
 
-std::string RedactUrl(std::string_view url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  size_t authority = scheme + 3;
-  size_t end = url.find_first_of("/?#", authority);
-  if (end == std::string_view::npos) end = url.size();
-  size_t at = url.rfind('@', end);
-  if (at == std::string_view::npos || at < authority) return std::string(url);
-  size_t colon = url.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon)) + std::string(url.substr(at));
-}
-
 }  // namespace dbexport::cli

@@ -25,8 +25,4 @@ Result<parquet::Codec> ParseCodec(std::string_view text);
 // aws | native
 Result<source::TypeMapping> ParseTypeMapping(std::string_view text);
 
-// The URL without its password (user:pass@ becomes user@), for messages and
-// the manifest's sourceArn.
-std::string RedactUrl(std::string_view url);
-
 }  // namespace dbexport::cli

@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/flags.h"
+#include "common/secrets.h"
 #include "cli/progress_display.h"
 #include "export/export.h"
 #include "export/naming.h"
@@ -16,7 +18,7 @@ namespace dbexport::cli {
 namespace {
 
 int Report(const CommandFailure& f) {
-  std::fprintf(stderr, "dbexport: %s\n", f.message.c_str());
+  std::fprintf(stderr, "dbexport: %s\n", RedactSecrets(f.message).c_str());
   return f.exit_code;
 }
 
@@ -76,10 +78,14 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                   "auto: a live bar when stderr is a terminal, else a line every 5 s; bar; plain; none")
       ->capture_default_str();
   run->add_option("--source-arn", f->source_arn,
-                  "SourceArn recorded in the manifest. Default: the source URL without its password");
+                  "SourceArn recorded in the manifest. Default: the source URL without its password and "
+                  "parameters");
   run->add_option("--iam-role-arn", f->iam_role_arn, "S3 only: IAM role assumed to write the files");
   run->add_option("--kms-key-id", f->kms_key_id, "S3 only: KMS key for server-side encryption");
-  run->add_option("--s3-endpoint", f->s3_endpoint, "S3 only: endpoint of an S3-compatible store");
+  run->add_option("--endpoint-url", f->endpoint_url,
+                  "S3 only: endpoint of an S3-compatible store, as in the AWS CLI (default: AWS_ENDPOINT_URL_S3, "
+                  "AWS_ENDPOINT_URL, else AWS)");
+  run->add_option("--s3-endpoint", f->endpoint_url)->group("");  // the earlier name, kept working
   run->add_option("--region", f->region, "S3 only: AWS region");
   run->add_option("--lock-wait-timeout", f->lock_wait_timeout,
                   "Longest wait for a table lock that another session holds or asks for (DROP, TRUNCATE, "
@@ -143,13 +149,21 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
   Result<StoreLocation> destination = ParseStoreUrl(flags.dest);
   if (!destination.ok()) return ErrorExit(destination.status());
   spec->destination = std::move(destination).value();
-  spec->store.endpoint_url = flags.s3_endpoint;
+  spec->store.endpoint_url = flags.endpoint_url;
   spec->store.region = flags.region;
   spec->store.iam_role_arn = flags.iam_role_arn;
   spec->store.kms_key_id = flags.kms_key_id;
-  spec->store.on_retry = [](const std::string& message) { std::fprintf(stderr, "\nwarning: %s\n", message.c_str()); };
+  spec->store.on_retry = [](const std::string& message) {
+    std::fprintf(stderr, "\nwarning: %s\n", RedactSecrets(message).c_str());
+  };
+  Result<source::SourceUrl> source_url = source::CheckSourceUrl(flags.source);
+  if (!source_url.ok()) return UsageError("--source: " + source_url.status().message());
+  for (const std::string& secret : source_url->secrets) RegisterSecret(secret);
+  for (const char* variable : {"PGPASSWORD", "MYSQL_PWD"}) {
+    if (const char* value = std::getenv(variable)) RegisterSecret(value);
+  }
   spec->source_url = flags.source;
-  spec->source_arn = flags.source_arn.empty() ? RedactUrl(flags.source) : flags.source_arn;
+  spec->source_arn = flags.source_arn.empty() ? source::RedactedSourceUrl(flags.source) : flags.source_arn;
   spec->parallelism = flags.parallelism;
   spec->chunk_rows = flags.chunk_rows;
   return std::nullopt;

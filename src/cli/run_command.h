@@ -36,7 +36,7 @@ struct RunFlags {
   std::string source_arn;
   std::string iam_role_arn;
   std::string kms_key_id;
-  std::string s3_endpoint;
+  std::string endpoint_url;
   std::string region;
   std::string lock_wait_timeout = "30s";
   int64_t max_table_locks = -1;  // -1: a quarter of the server's lock table

@@ -1,11 +1,19 @@
 #pragma once
-// ASCII case folding for protocol tokens (header names, enum-like flags),
-// independent of the C locale. Bytes outside A-Z are left as they are.
+// ASCII classes and case folding for protocol tokens (header names,
+// enum-like flags), independent of the C locale. Bytes outside A-Z are left
+// as they are.
 
 #include <string>
 #include <string_view>
 
 namespace dbexport {
+
+// Locale-independent and defined for every byte (std::isdigit and friends
+// are undefined for negative char values).
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool IsAsciiAlnum(char c) { return IsAsciiDigit(c) || IsAsciiLetter(c); }
+inline bool IsHexDigit(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/secrets.h"
 #include "export/export.h"
 #include "export/export_internal.h"
 #include "export/naming.h"
@@ -39,7 +40,6 @@ parquet::WriterOptions EffectiveWriterOptions(const parquet::WriterOptions& requ
 struct TableState {
   TableResult result;  // guarded by mu while workers run
   parquet::Schema schema;
-  std::string prefix;
   std::mutex mu;
 };
 
@@ -72,6 +72,8 @@ class ExportRun {
   Status CheckRequest();
   Status Plan(source::Source* source);
   Status PlanDatabase(const std::string& database, const std::vector<source::ExportFilterEntry>& filter);
+  // Gives every exported table a folder of its own (DistinctTablePrefixes).
+  void AssignFolders();
   void MakeJobs();
   void RunWorkers();
   void Worker();
@@ -170,6 +172,7 @@ Status ExportRun::Plan(source::Source* source) {
     DBX_RETURN_IF_ERROR(PlanDatabase(database, entries));
     Report(ExportProgress::Phase::kStarting);
   }
+  AssignFolders();
   return Status::OK();
 }
 
@@ -191,7 +194,6 @@ Status ExportRun::PlanDatabase(const std::string& database, const std::vector<so
       if (!chunks.ok()) return chunks.status().WithContext("planning table " + info.target());
       state->result.chunks = std::move(chunks).value();
       for (const source::ColumnInfo& c : info.columns) state->schema.fields.push_back(c.field);
-      state->prefix = TablePrefix(request_.task_id, info.database, info.schema, info.name);
     } else {
       state->result.status = kTableSkipped;
     }
@@ -199,6 +201,27 @@ Status ExportRun::PlanDatabase(const std::string& database, const std::vector<so
     tables_.push_back(std::move(state));
   }
   return Status::OK();
+}
+
+void ExportRun::AssignFolders() {
+  std::vector<TableState*> exported;
+  std::vector<TableName> names;
+  for (auto& t : tables_) {
+    if (t->result.status == kTableSkipped) continue;
+    const source::TableInfo& info = t->result.info;
+    exported.push_back(t.get());
+    names.push_back({info.database, info.schema, info.name});
+  }
+  std::vector<std::string> prefixes = DistinctTablePrefixes(request_.task_id, names);
+  for (size_t i = 0; i < exported.size(); ++i) {
+    TableResult& r = exported[i]->result;
+    r.prefix = std::move(prefixes[i]);
+    const std::string plain = TablePrefix(request_.task_id, r.info.database, r.info.schema, r.info.name);
+    if (r.prefix != plain) {
+      r.warnings.push_back("another table's name also becomes the folder " + plain +
+                           ", so this table's files are under " + r.prefix);
+    }
+  }
 }
 
 void ExportRun::MakeJobs() {
@@ -286,7 +309,7 @@ void ExportRun::ExportOne(const Job& job) {
   context.store = store_;
   context.writer_options = &writer_options_;
   context.schema = &t.schema;
-  context.table_prefix = t.prefix;
+  context.table_prefix = t.result.prefix;
   context.progress = &progress_;
   context.stop = &stop_;
   Result<ChunkOutput> out = ExportChunk(snapshot_.get(), t.result.info, chunk, context);
@@ -302,7 +325,7 @@ void ExportRun::ExportOne(const Job& job) {
       first = t.result.status != kTableFailed;
       if (first) {
         t.result.status = kTableFailed;
-        t.result.failure_cause = cause.message();
+        t.result.failure_cause = RedactSecrets(cause.message());
         t.result.end = Clock::now();
       }
     }
@@ -367,7 +390,7 @@ std::string ExportRun::SweepAndReconcile(std::vector<TableResult>* tables, bool 
   }
   for (TableResult& t : *tables) {
     if (t.status == kTableSkipped) continue;
-    const std::string prefix = TablePrefix(request_.task_id, t.info.database, t.info.schema, t.info.name);
+    const std::string& prefix = t.prefix;
     std::vector<DataFile> found;
     for (const ObjectInfo& o : *listed) {
       if (!o.key.starts_with(prefix)) continue;
@@ -473,7 +496,7 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
 
   TaskResult task;
   task.status = !failure.ok() ? kTaskFailed : cancelled ? kTaskCanceled : kTaskComplete;
-  task.failure_cause = !failure.ok() ? failure.message() : cancelled ? "export cancelled" : "";
+  task.failure_cause = !failure.ok() ? RedactSecrets(failure.message()) : cancelled ? "export cancelled" : "";
   task.start = start_;
   task.end = Clock::now();
   task.snapshot_time = snapshot_time_;

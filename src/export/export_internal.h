@@ -48,6 +48,9 @@ struct DataFile {
 // What the manifest says about one table.
 struct TableResult {
   source::TableInfo info;
+  // Where its files go: DistinctTablePrefixes(), "<task>/<db>/<schema>.<table>/"
+  // unless sanitizing gave another table the same folder.
+  std::string prefix;
   std::vector<source::Chunk> chunks;
   std::string status;         // kTable*
   std::string failure_cause;  // kTableFailed / kTableCanceled

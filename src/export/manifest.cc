@@ -85,6 +85,7 @@ json TableEntry(const TableResult& t) {
       files.push_back(std::move(file));
     }
     stats["dataFiles"] = std::move(files);
+    stats["keyPrefix"] = t.prefix;
     entry["tableStatistics"] = std::move(stats);
   }
   entry["schemaMetadata"] = {{"originalTypeMappings", TypeMappings(t.info)}};

@@ -1,13 +1,15 @@
 #include "export/naming.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <set>
+#include <tuple>
+
+#include "common/ascii.h"
 
 namespace dbexport::exporter {
 namespace {
-
-bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 std::tm UtcTm(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
@@ -51,8 +53,10 @@ std::string DefaultTaskIdentifier(std::chrono::system_clock::time_point now) {
 std::string SanitizePathSegment(std::string_view segment) {
   std::string out(segment);
   for (char& c : out) {
-    if (c == '\\' || c == '`' || c == '"' || c == ' ' || c == '/') c = '_';
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\\' || c == '`' || c == '"' || c == ' ' || c == '/' || b < 0x20 || b == 0x7F) c = '_';
   }
+  if (out.empty() || out == "." || out == "..") out.assign(std::max<size_t>(out.size(), 1), '_');
   return out;
 }
 
@@ -68,15 +72,33 @@ std::string_view DataFileExtension(parquet::Codec codec) {
 
 std::string TablePrefix(std::string_view task_id, std::string_view database, std::string_view schema,
                         std::string_view table) {
-  std::string out = SanitizePathSegment(task_id);
-  out += '/';
-  out += SanitizePathSegment(database);
-  out += '/';
-  out += SanitizePathSegment(schema);
-  out += '.';
-  out += SanitizePathSegment(table);
-  out += '/';
-  return out;
+  std::string folder = std::string(schema) + "." + std::string(table);
+  return SanitizePathSegment(task_id) + "/" + SanitizePathSegment(database) + "/" + SanitizePathSegment(folder) + "/";
+}
+
+std::vector<std::string> DistinctTablePrefixes(std::string_view task_id, const std::vector<TableName>& tables) {
+  std::vector<std::string> prefixes(tables.size());
+  std::set<std::string> taken;
+  std::vector<size_t> renamed;  // tables whose names were sanitized
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const TableName& t = tables[i];
+    prefixes[i] = TablePrefix(task_id, t.database, t.schema, t.table);
+    const std::string folder = t.schema + "." + t.table;
+    if (SanitizePathSegment(t.database) == t.database && SanitizePathSegment(folder) == folder &&
+        taken.insert(prefixes[i]).second) {
+      continue;
+    }
+    renamed.push_back(i);
+  }
+  std::sort(renamed.begin(), renamed.end(), [&](size_t a, size_t b) {
+    return std::tie(tables[a].database, tables[a].schema, tables[a].table) <
+           std::tie(tables[b].database, tables[b].schema, tables[b].table);
+  });
+  for (size_t i : renamed) {
+    const std::string base = prefixes[i].substr(0, prefixes[i].size() - 1);  // without the final '/'
+    for (int n = 2; !taken.insert(prefixes[i]).second; ++n) prefixes[i] = base + "-" + std::to_string(n) + "/";
+  }
+  return prefixes;
 }
 
 std::string DataFileKey(std::string_view table_prefix, int partition_index, int part, std::string_view uuid,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time_format.h"
@@ -38,7 +39,9 @@ Status ValidateTaskIdentifier(std::string_view id);
 std::string DefaultTaskIdentifier(std::chrono::system_clock::time_point now);
 
 // A path segment as the hosted export writes it: '\', '`', '"' and ' ' become
-// '_'. '/' becomes '_' too, so that a name is always exactly one segment.
+// '_'. So do '/' and control characters, so that a name is always exactly
+// one valid key segment (storage/object_store.h), and a name that would be
+// empty, "." or ".." becomes as many '_' (at least one).
 std::string SanitizePathSegment(std::string_view segment);
 
 // ".gz.parquet", ".snappy.parquet", ".zstd.parquet" or ".parquet".
@@ -47,6 +50,17 @@ std::string_view DataFileExtension(parquet::Codec codec);
 // <task_id>/<database>/<schema>.<table>/ (segments sanitized).
 std::string TablePrefix(std::string_view task_id, std::string_view database,
                         std::string_view schema, std::string_view table);
+
+struct TableName {
+  std::string database, schema, table;
+};
+
+// TablePrefix of each table, made distinct: sanitizing can give two tables
+// one folder ("a b" and "a_b" both become "a_b"). A table whose names need
+// no sanitizing keeps its folder; the others, in byte order of (database,
+// schema, table), take theirs if free, else add "-2", "-3", ... to the
+// table's segment. The same set of tables always gets the same folders.
+std::vector<std::string> DistinctTablePrefixes(std::string_view task_id, const std::vector<TableName>& tables);
 
 // <table_prefix><partition_index>/part-<part:05d>-<uuid>-c000<extension>.
 std::string DataFileKey(std::string_view table_prefix, int partition_index, int part,

@@ -3,12 +3,15 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cctype>
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "common/ascii.h"
+#include "common/secrets.h"
 #include "export/naming.h"
+#include "source/source.h"
 #include "storage/s3/sigv4.h"
 
 extern char** environ;
@@ -86,53 +89,39 @@ bool RequireString(Checker& check, const toml::table& table, const char* key, st
   return true;
 }
 
-// Splits scheme://[userinfo@]host[:port][/rest]; false when malformed.
-struct UrlParts {
-  std::string scheme, userinfo, host, port, rest;
-};
-bool SplitUrl(const std::string& url, UrlParts* parts) {
+// True for http[s]://host[:port][/...] with a port from 1 to 65535.
+bool IsHttpUrl(std::string_view url) {
   size_t colon = url.find("://");
-  if (colon == std::string::npos || colon == 0) return false;
-  parts->scheme = url.substr(0, colon);
-  std::string tail = url.substr(colon + 3);
-  size_t slash = tail.find_first_of("/?");
-  std::string authority = tail.substr(0, slash);
-  parts->rest = slash == std::string::npos ? "" : tail.substr(slash);
-  size_t at = authority.rfind('@');
-  if (at != std::string::npos) {
-    parts->userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-  }
+  if (colon == std::string_view::npos) return false;
+  std::string_view scheme = url.substr(0, colon);
+  if (scheme != "http" && scheme != "https") return false;
+  std::string_view authority = url.substr(colon + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority = authority.substr(authority.rfind('@') + 1);  // npos + 1 == 0
   size_t port_colon = authority.rfind(':');
-  if (port_colon != std::string::npos && authority.find(']') == std::string::npos) {
-    parts->port = authority.substr(port_colon + 1);
+  if (port_colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    std::string_view port = authority.substr(port_colon + 1);
+    int value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) return false;
     authority = authority.substr(0, port_colon);
   }
-  parts->host = authority;
-  if (parts->host.empty()) return false;
-  if (!parts->port.empty()) {
-    for (char c : parts->port) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    }
-    long port = std::stol(parts->port);
-    if (port < 1 || port > 65535) return false;
-  }
-  return true;
+  return !authority.empty();
 }
 
 bool CheckHttpUrl(Checker& check, const toml::table& table, const char* key, const std::string& value,
                   const std::string& where) {
-  UrlParts parts;
-  if (!SplitUrl(value, &parts) || (parts.scheme != "http" && parts.scheme != "https")) {
+  // Not echoed: the URL may carry credentials.
+  if (!IsHttpUrl(value)) {
     return check.Fail(table.get(key)->source(),
-                      std::string("'") + key + "' in " + where + " is not an http:// or https:// URL: '" +
-                          value + "'");
+                      std::string("'") + key + "' in " + where + " is not an http:// or https:// URL");
   }
   return true;
 }
 
 // Reads the environment variable named by `env_key`, which must be set and
-// non-empty. `*out` is unchanged when the key is absent.
+// non-empty, and registers its value as a secret (common/secrets.h).
+// `*out` is unchanged when the key is absent.
 bool GetEnvSecret(Checker& check, const toml::table& table, const char* env_key,
                   const std::map<std::string, std::string>& env, std::string* out, const std::string& where) {
   std::string env_name;
@@ -145,11 +134,12 @@ bool GetEnvSecret(Checker& check, const toml::table& table, const char* env_key,
                                                         ", which is not set");
   }
   *out = it->second;
+  RegisterSecret(*out);
   return true;
 }
 
 // A required secret given inline (`value_key`) or through an environment
-// variable (`env_key`): exactly one of them.
+// variable (`env_key`): exactly one of them. Registered as a secret.
 bool GetSecret(Checker& check, const toml::table& table, const char* value_key, const char* env_key,
                const std::map<std::string, std::string>& env, std::string* out, const std::string& where) {
   bool has_inline = table.get(value_key) != nullptr;
@@ -164,7 +154,9 @@ bool GetSecret(Checker& check, const toml::table& table, const char* value_key, 
     return check.Fail(table.source(), std::string("missing required key '") + value_key + "' (or '" +
                                           env_key + "') in " + where);
   }
-  return RequireString(check, table, value_key, out, where);
+  if (!RequireString(check, table, value_key, out, where)) return false;
+  RegisterSecret(*out);
+  return true;
 }
 
 bool ParseListen(Checker& check, const toml::table& root, ServiceConfig* config) {
@@ -174,7 +166,7 @@ bool ParseListen(Checker& check, const toml::table& root, ServiceConfig* config)
   size_t colon = listen.rfind(':');
   std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
   bool ok = colon != std::string::npos && colon > 0 && !port.empty() && port.size() <= 5;
-  for (char c : port) ok = ok && std::isdigit(static_cast<unsigned char>(c));
+  for (char c : port) ok = ok && IsAsciiDigit(c);
   if (ok) ok = std::stol(port) <= 65535;
   if (!ok) {
     return check.Fail(root.get("listen")->source(),
@@ -243,19 +235,15 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   }
   const std::string named = "[[clusters]] '" + cluster->name + "'";
   if (!RequireString(check, table, "source", &cluster->source_url, named)) return false;
-  UrlParts parts;
-  const bool split = SplitUrl(cluster->source_url, &parts);
-  const bool postgres = split && (parts.scheme == "postgresql" || parts.scheme == "postgres");
-  const bool mysql = split && (parts.scheme == "mysql" || parts.scheme == "mariadb");
-  if (!postgres && !mysql) {
-    // The URL may carry a password: say what is wrong without echoing it.
-    return check.Fail(table.get("source")->source(),
-                      "'source' in " + named +
-                          " is not a postgresql://, mysql:// or mariadb://user@host:port/database URL (scheme, "
-                          "host or port is wrong)");
+  Result<source::SourceUrl> url = source::CheckSourceUrl(cluster->source_url);
+  if (!url.ok()) {
+    // The message names the part that is wrong and never quotes the URL.
+    return check.Fail(table.get("source")->source(), "'source' in " + named + ": " + url.status().message());
   }
-  cluster->engine = postgres ? "aurora-postgresql" : parts.scheme == "mariadb" ? "mariadb" : "aurora-mysql";
-  if (mysql) cluster->port = 3306;
+  for (const std::string& secret : url->secrets) RegisterSecret(secret);
+  const bool postgres = url->IsPostgres();
+  cluster->engine = postgres ? "aurora-postgresql" : url->scheme == "mariadb" ? "mariadb" : "aurora-mysql";
+  cluster->port = postgres ? 5432 : 3306;
   if (!GetString(check, table, "engine", &cluster->engine, named)) return false;
   const std::vector<std::string> engines =
       postgres ? std::vector<std::string>{"aurora-postgresql", "postgres"}
@@ -273,23 +261,24 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
                                                               " must be \"auto\", \"lock\", \"backup-lock\" or "
                                                               "\"no-lock\", got '" + cluster->source_options.consistency + "'");
   }
-  cluster->host = parts.host;
-  if (!parts.port.empty()) cluster->port = static_cast<int>(std::stol(parts.port));
-  cluster->user = parts.userinfo.substr(0, parts.userinfo.find(':'));
-  if (parts.rest.size() > 1 && parts.rest[0] == '/') cluster->database = parts.rest.substr(1, parts.rest.find('?') - 1);
+  if (!url->hosts.empty()) {
+    cluster->host = url->hosts.front().first;
+    if (url->hosts.front().second != 0) cluster->port = url->hosts.front().second;
+  }
+  cluster->user = url->user;
+  cluster->database = url->database;
   std::string password;
   if (!GetEnvSecret(check, table, "password_env", env, &password, named)) return false;
   if (!password.empty()) {
-    if (parts.userinfo.find(':') != std::string::npos) {
+    if (url->has_password) {
       return check.Fail(table.get("password_env")->source(),
                         "'password_env' in " + named + " conflicts with the password in 'source'");
     }
-    if (parts.userinfo.empty()) {
+    if (url->user.empty()) {
       return check.Fail(table.get("password_env")->source(),
                         "'password_env' in " + named + " needs a user name in 'source' (user@host)");
     }
-    cluster->source_url = parts.scheme + "://" + parts.userinfo + ":" + s3::UriEncode(password) + "@" +
-                          parts.host + (parts.port.empty() ? "" : ":" + parts.port) + parts.rest;
+    cluster->source_url = source::WithPassword(cluster->source_url, password);
   }
   int64_t parallelism = cluster->parallelism;
   if (!GetInteger(check, table, "parallelism", 1, kMaxParallelism, &parallelism, named)) return false;
@@ -349,16 +338,23 @@ bool ParseS3(Checker& check, const toml::table& root, ServiceConfig* config) {
   return true;
 }
 
-bool ParseSubTable(Checker& check, const toml::table& root, const char* name, const char* key,
-                   std::string* out) {
-  const toml::node* node = root.get(name);
+bool ParseNotifications(Checker& check, const toml::table& root, const std::map<std::string, std::string>& env,
+                        ServiceConfig* config) {
+  const toml::node* node = root.get("notifications");
   if (node == nullptr) return true;
-  const std::string where = std::string("[") + name + "]";
-  if (!node->is_table()) return check.Fail(node->source(), std::string("'") + name + "' must be a table");
+  const std::string where = "[notifications]";
+  if (!node->is_table()) return check.Fail(node->source(), "'notifications' must be a table");
   const toml::table& table = *node->as_table();
-  if (!CheckKeys(check, table, {key}, where)) return false;
-  if (!GetString(check, table, key, out, where)) return false;
-  if (table.get(key) != nullptr && !CheckHttpUrl(check, table, key, *out, where)) return false;
+  if (!CheckKeys(check, table, {"webhook_url", "webhook_secret", "webhook_secret_env"}, where)) return false;
+  if (!GetString(check, table, "webhook_url", &config->webhook_url, where)) return false;
+  if (table.get("webhook_url") != nullptr && !CheckHttpUrl(check, table, "webhook_url", config->webhook_url, where)) {
+    return false;
+  }
+  if (table.get("webhook_secret") != nullptr || table.get("webhook_secret_env") != nullptr) {
+    if (!GetSecret(check, table, "webhook_secret", "webhook_secret_env", env, &config->webhook_secret, where)) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -374,14 +370,14 @@ bool ParseRoot(Checker& check, const toml::table& root, const std::map<std::stri
   if (!ParseListen(check, root, config)) return false;
   if (!GetString(check, root, "region", &config->region, top)) return false;
   bool region_ok = config->region.size() >= 3;
-  for (char c : config->region) region_ok = region_ok && (std::islower(static_cast<unsigned char>(c)) ||
-                                                          std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+  for (char c : config->region) region_ok = region_ok && ((c >= 'a' && c <= 'z') ||
+                                                          IsAsciiDigit(c) || c == '-');
   if (!region_ok) {
     return check.Fail(root.get("region")->source(), "'region' is not an AWS region name: '" + config->region + "'");
   }
   if (!GetString(check, root, "account_id", &config->account_id, top)) return false;
   bool account_ok = config->account_id.size() == 12;
-  for (char c : config->account_id) account_ok = account_ok && std::isdigit(static_cast<unsigned char>(c));
+  for (char c : config->account_id) account_ok = account_ok && IsAsciiDigit(c);
   if (!account_ok) {
     return check.Fail(root.get("account_id")->source(),
                       "'account_id' must be 12 digits, got '" + config->account_id + "'");
@@ -400,7 +396,7 @@ bool ParseRoot(Checker& check, const toml::table& root, const std::map<std::stri
   if (!ParseAccessKeys(check, root, env, config)) return false;
   if (!ParseS3(check, root, config)) return false;
   if (!ParseClusters(check, root, env, config)) return false;
-  if (!ParseSubTable(check, root, "notifications", "webhook_url", &config->webhook_url)) return false;
+  if (!ParseNotifications(check, root, env, config)) return false;
   return true;
 }
 

@@ -56,6 +56,9 @@ struct ServiceConfig {
   int64_t s3_timeout_ms = 300'000;  // [s3] timeout (seconds): StoreOptions::timeout
   std::vector<ClusterConfig> clusters;
   std::string webhook_url;  // empty: no notifications
+  // [notifications] webhook_secret (or webhook_secret_env): signs each
+  // webhook (notifier.h); empty: unsigned, with a warning at start.
+  std::string webhook_secret;
 
   const ClusterConfig* FindCluster(const std::string& name) const;
   // The secret of access key `id`, or nullptr.

@@ -1,7 +1,10 @@
 #pragma once
 // The service log: one line per event, "<ISO time> <LEVEL> <message>", to
 // stderr and, once OpenLogFile succeeds, appended to a file in the state
-// directory. Thread-safe. Messages must never contain secrets.
+// directory (mode 0600). Thread-safe. Messages must never contain secrets;
+// any registered secret that slips in is redacted (common/secrets.h), and
+// control characters and invalid UTF-8 are escaped, so that one message is
+// always one line.
 
 #include <string>
 

@@ -7,6 +7,15 @@
 //    "newStatus":"IN_PROGRESS","time":"2024-05-01T10:00:00.123Z",
 //    "failureCause":"..."|null,"percentProgress":37}
 //
+// With a signing secret, each POST is signed as Standard Webhooks
+// (standardwebhooks.com) specifies, which receivers verify with its
+// libraries or a few lines of code (docs/service.md):
+//   webhook-id: <eventId>
+//   webhook-timestamp: <unix seconds>
+//   webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>
+// The key is the secret's bytes, or for a "whsec_<base64>" secret the
+// decoded bytes.
+//
 // A connection error, a timeout, 408, 429 or a 5xx is retried with
 // exponential backoff (the same eventId each time, so a receiver can drop
 // duplicates); another 4xx drops the event (logged). Events wait behind the
@@ -34,6 +43,7 @@ struct NotifierOptions {
   // Queue bound: beyond it the oldest event is dropped (logged), so a dead
   // receiver cannot grow memory without limit.
   size_t max_queued = 10000;
+  std::string signing_secret;  // empty: unsigned
 };
 
 class WebhookNotifier {
@@ -50,20 +60,29 @@ class WebhookNotifier {
   // The JSON document for `event` with id `event_id`.
   static std::string EventJson(const TaskEvent& event, const std::string& event_id);
 
+  // The webhook-signature header value for a body sent with `event_id` at
+  // `unix_seconds`: "v1,<base64>". InvalidArgument for a "whsec_" secret
+  // that is not base64.
+  static Result<std::string> Signature(const std::string& secret, const std::string& event_id,
+                                       int64_t unix_seconds, const std::string& body);
+
  private:
   struct Pending {
     std::string event_id;
     std::string task_id;
     std::string body;
   };
-  WebhookNotifier(std::string origin, std::string path, NotifierOptions options)
-      : origin_(std::move(origin)), path_(std::move(path)), options_(options) {}
+  WebhookNotifier(std::string origin, std::string path, std::string display, NotifierOptions options)
+      : origin_(std::move(origin)), path_(std::move(path)), display_(std::move(display)), options_(options) {}
   void Run();
   // One POST; OK, Unavailable (retry) or another code (give up).
   Status Post(const Pending& pending);
 
   const std::string origin_;  // scheme://host:port
   const std::string path_;
+  // scheme://host[:port] for messages: a webhook URL's user info, path or
+  // query can hold a token.
+  const std::string display_;
   const NotifierOptions options_;
 
   std::mutex mu_;

@@ -54,7 +54,7 @@ std::vector<std::string> IndexedList(const FormParams& params, const std::string
   std::map<long, std::string> by_index;
   for (auto it = params.lower_bound(prefix); it != params.end() && it->first.rfind(prefix, 0) == 0; ++it) {
     std::string rest = it->first.substr(prefix.size());
-    if (rest.empty() || rest.size() > 9 || !std::all_of(rest.begin(), rest.end(), ::isdigit)) continue;
+    if (rest.empty() || rest.size() > 9 || !std::all_of(rest.begin(), rest.end(), IsAsciiDigit)) continue;
     by_index[std::stol(rest)] = it->second;
   }
   std::vector<std::string> out;
@@ -77,7 +77,7 @@ std::optional<ApiResponse> ReadMaxRecords(const FormParams& params, const std::s
   const std::string* value = Param(params, "MaxRecords");
   if (value == nullptr) return std::nullopt;
   bool numeric = !value->empty() && value->size() <= 9 &&
-                 std::all_of(value->begin(), value->end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                 std::all_of(value->begin(), value->end(), IsAsciiDigit);
   long n = numeric ? std::stol(*value) : -1;
   if (n < kMinMaxRecords || n > kMaxMaxRecords) {
     return ErrorResponse(api_error::kInvalidParameterValue,
@@ -95,7 +95,7 @@ std::optional<ApiResponse> ReadMarker(const FormParams& params, const std::strin
   const std::string* value = Param(params, "Marker");
   if (value == nullptr || value->empty()) return std::nullopt;
   bool numeric = value->size() <= 18 &&
-                 std::all_of(value->begin(), value->end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                 std::all_of(value->begin(), value->end(), IsAsciiDigit);
   if (!numeric) {
     return ErrorResponse(api_error::kInvalidParameterValue,
                          "The Marker value '" + *value + "' is not valid: pass the Marker of a previous response.",

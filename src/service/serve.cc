@@ -17,6 +17,7 @@
 #include "service/log.h"
 #include "service/metrics.h"
 #include "service/notifier.h"
+#include "service/private_files.h"
 #include "service/query_api.h"
 #include "service/request_auth.h"
 #include "service/task_manager.h"
@@ -37,8 +38,9 @@ class StateDirLock {
   }
   Status Acquire(const std::string& state_dir) {
     std::string path = (std::filesystem::path(state_dir) / "dbexport.lock").string();
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return IoError("opening lock file " + path + ": " + std::strerror(errno));
+    Result<int> fd = OpenPrivateFile(path, O_RDWR);
+    if (!fd.ok()) return fd.status().WithContext("opening the lock file");
+    fd_ = *fd;
     if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       return FailedPrecondition("state directory " + state_dir +
                                 " is in use by another dbexport serve process (lock file " + path + ")");
@@ -72,9 +74,9 @@ int ServeMain(const std::string& config_path) {
   if (!loaded.ok()) return Fail(loaded.status().message(), 2);
   const ServiceConfig config = std::move(loaded).value();
 
-  std::error_code ec;
-  std::filesystem::create_directories(config.state_dir, ec);
-  if (ec) return Fail("creating state directory " + config.state_dir + ": " + ec.message(), 1);
+  if (Status s = MakePrivateDirectory(config.state_dir); !s.ok()) {
+    return Fail("state directory: " + s.message(), 1);
+  }
   StateDirLock lock;
   if (Status s = lock.Acquire(config.state_dir); !s.ok()) return Fail(s.message(), 1);
   std::string log_path = (std::filesystem::path(config.state_dir) / "dbexport.log").string();
@@ -87,7 +89,13 @@ int ServeMain(const std::string& config_path) {
 
   std::unique_ptr<WebhookNotifier> notifier;
   if (!config.webhook_url.empty()) {
-    Result<std::unique_ptr<WebhookNotifier>> made = WebhookNotifier::Make(config.webhook_url);
+    NotifierOptions notifier_options;
+    notifier_options.signing_secret = config.webhook_secret;
+    if (config.webhook_secret.empty()) {
+      LogWarning("webhooks are not signed: set webhook_secret (or webhook_secret_env) in [notifications] so that "
+                 "receivers can tell them from forgeries");
+    }
+    Result<std::unique_ptr<WebhookNotifier>> made = WebhookNotifier::Make(config.webhook_url, notifier_options);
     if (!made.ok()) return Fail(made.status().message(), 2);
     notifier = std::move(made).value();
   }

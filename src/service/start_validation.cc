@@ -8,9 +8,12 @@
 #include <cctype>
 #include <vector>
 
+#include "common/ascii.h"
+#include "common/printable.h"
 #include "export/export.h"
 #include "export/naming.h"
 #include "service/query_internal.h"
+#include "storage/object_store.h"
 
 namespace dbexport::service {
 namespace {
@@ -37,20 +40,20 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 bool AllOf(const std::string& s, bool (*pred)(unsigned char)) {
   return std::all_of(s.begin(), s.end(), [pred](char c) { return pred(static_cast<unsigned char>(c)); });
 }
-bool IsDigit(unsigned char c) { return std::isdigit(c) != 0; }
-bool IsHex(unsigned char c) { return std::isxdigit(c) != 0; }
+bool IsDigit(unsigned char c) { return IsAsciiDigit(static_cast<char>(c)); }
+bool IsHex(unsigned char c) { return IsHexDigit(static_cast<char>(c)); }
 bool IsPartition(const std::string& p) { return p == "aws" || p == "aws-cn" || p == "aws-us-gov"; }
 
 // Why `name` is not a valid bucket name, or "" when it is.
 std::string BucketNameProblem(const std::string& name) {
   if (name.size() < kMinBucketName || name.size() > kMaxBucketName) return "it must be 3 to 63 characters long";
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+    if (!((c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '.' ||
           c == '-')) {
       return "it may contain only lowercase letters, digits, dots and hyphens";
     }
   }
-  if (!std::isalnum(static_cast<unsigned char>(name.front())) || !std::isalnum(static_cast<unsigned char>(name.back()))) {
+  if (!IsAsciiAlnum(name.front()) || !IsAsciiAlnum(name.back())) {
     return "it must begin and end with a letter or a digit";
   }
   if (name.find("..") != std::string::npos) return "it must not contain two adjacent dots";
@@ -78,7 +81,7 @@ bool IsKeyId(const std::string& id) {
 bool IsAliasName(const std::string& alias) {
   if (alias.rfind("alias/", 0) != 0 || alias.size() <= 6 || alias.size() > 256) return false;
   return std::all_of(alias.begin() + 6, alias.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-';
+    return IsAsciiAlnum(c) || c == '/' || c == '_' || c == '-';
   });
 }
 
@@ -112,7 +115,7 @@ std::optional<CheckFailure> CheckRole(const ServiceConfig& config, const std::st
     std::string name = parts[5].substr(parts[5].rfind('/') + 1);
     ok = !name.empty() && name.size() <= kMaxRoleName &&
          std::all_of(parts[5].begin() + 5, parts[5].end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("+=,.@_-/").find(c) != std::string_view::npos;
+           return IsAsciiAlnum(c) || std::string_view("+=,.@_-/").find(c) != std::string_view::npos;
          });
   }
   if (!ok) {
@@ -166,7 +169,13 @@ std::optional<CheckFailure> CheckStartRequest(const ServiceConfig& config, Start
   }
   if (prefix.find(':') != std::string::npos) {
     return CheckFailure{api_error::kInvalidParameterValue,
-                        "The S3 prefix " + prefix + " isn't valid: S3 prefixes containing ':' are not supported."};
+                        "The S3 prefix " + Printable(prefix) + " isn't valid: S3 prefixes containing ':' are not supported."};
+  }
+  if (Status s = CheckRootPrefix(prefix); !s.ok()) {
+    return CheckFailure{api_error::kInvalidParameterValue,
+                        "The S3 prefix " + Printable(prefix) +
+                            " isn't valid: it must be '/'-separated names, none of them empty, '.' or '..', and "
+                            "hold no control characters."};
   }
   if (prefix.size() > kMaxS3Prefix) {
     return CheckFailure{api_error::kInvalidParameterValue,

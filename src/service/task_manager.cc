@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/secrets.h"
 #include "service/log.h"
 
 namespace dbexport::service {
@@ -108,6 +109,10 @@ Status TaskManager::CommitLocked(ExportTask updated) {
   auto it = index_.find(updated.id());
   if (it == index_.end()) return Internal("committing unknown task " + updated.id());
   ExportTask& current = tasks_[it->second];
+  // Everything that leaves the task (DescribeExportTasks, the task store,
+  // webhooks, the log) goes through here.
+  updated.failure_cause = RedactSecrets(updated.failure_cause);
+  updated.warning_message = RedactSecrets(updated.warning_message);
   DBX_RETURN_IF_ERROR(store_->Update(updated));
   last_persist_[updated.id()] = NowMs();
   TaskStatus old_status = current.status;

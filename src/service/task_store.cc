@@ -1,6 +1,9 @@
 #include "service/task_store.h"
+#include "service/private_files.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -134,10 +137,11 @@ Result<ExportTask> ReadTask(sqlite3_stmt* stmt) {
 }  // namespace
 
 Result<std::unique_ptr<TaskStore>> TaskStore::Open(const std::string& state_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(state_dir, ec);
-  if (ec) return IoError("creating state directory " + state_dir + ": " + ec.message());
+  DBX_RETURN_IF_ERROR(MakePrivateDirectory(state_dir));
   std::string path = (std::filesystem::path(state_dir) / "tasks.db").string();
+  // SQLite gives its -wal and -shm files the database file's mode.
+  DBX_ASSIGN_OR_RETURN(int fd, OpenPrivateFile(path, O_RDWR));
+  ::close(fd);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                            nullptr);

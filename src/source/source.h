@@ -32,6 +32,7 @@
 #include "common/status.h"
 #include "parquet/column_batch.h"
 #include "parquet/schema.h"
+#include "source/source_url.h"
 
 namespace dbexport::source {
 
@@ -238,8 +239,15 @@ class Source {
   virtual std::string engine() const = 0;
 };
 
+// Parses a source URL (source_url.h) and checks it for its engine: a
+// postgresql:// URL's parameters must be ones libpq knows. Errors never quote
+// the URL. The CLI and the service call it before anything else, and
+// register the URL's secrets (common/secrets.h).
+Result<SourceUrl> CheckSourceUrl(std::string_view url);
+
 // Opens a source from a URL: postgresql://user:pass@host:port/db?...
-// (postgres:// too). The password may also come from PGPASSWORD.
+// (postgres:// too; the password may also come from PGPASSWORD), or
+// mysql://user:pass@host:port/db (mariadb:// too; MYSQL_PWD).
 Result<std::unique_ptr<Source>> OpenSource(const std::string& url, const SourceOptions& options);
 
 }  // namespace dbexport::source

@@ -21,6 +21,7 @@
 #include <random>
 #include <vector>
 
+#include "common/ascii.h"
 #include "storage/object_store.h"
 
 namespace dbexport {
@@ -60,37 +61,16 @@ Status FsErrorStatus(std::string_view operation, const std::string& path, const 
   return IoError("local store: " + std::string(operation) + " " + path + ": " + ec.message());
 }
 
-// Keys are relative '/'-separated paths without empty, "." or ".." segments.
-// Checks the first `length` characters of `key`; `what` names it in messages
-// ("object key", "key prefix").
-Status ValidatePath(std::string_view what, const std::string& key, size_t length) {
-  if (key.empty()) return InvalidArgument("local store: empty " + std::string(what));
-  if (key.front() == '/') return InvalidArgument("local store: " + std::string(what) + " '" + key + "' is absolute");
-  size_t start = 0;
-  while (start <= length) {
-    size_t end = key.find('/', start);
-    if (end == std::string::npos || end > length) end = length;
-    std::string_view seg(key.data() + start, end - start);
-    if (seg.empty() || seg == "." || seg == "..") {
-      return InvalidArgument("local store: " + std::string(what) + " '" + key +
-                             "' has an empty, '.' or '..' segment");
-    }
-    if (seg.find('\0') != std::string_view::npos) {
-      return InvalidArgument("local store: " + std::string(what) + " has a NUL byte");
-    }
-    start = end + 1;
-  }
-  return Status::OK();
+Status ValidateKey(const std::string& key) {
+  Status s = CheckObjectKey(key);
+  return s.ok() ? s : s.WithContext("local store");
 }
-
-Status ValidateKey(const std::string& key) { return ValidatePath("object key", key, key.size()); }
 
 // A prefix is a plain string prefix of keys (as on S3); its directory part,
 // up to the last '/', must stay inside the root.
 Status ValidatePrefix(const std::string& prefix) {
-  size_t slash = prefix.rfind('/');
-  if (slash == std::string::npos) return Status::OK();
-  return ValidatePath("key prefix", prefix, slash);
+  Status s = CheckKeyPrefix(prefix);
+  return s.ok() ? s : s.WithContext("local store");
 }
 
 // The file name a writer's temporary file stands for: ".<name>.tmp-<hex>"
@@ -102,7 +82,7 @@ std::optional<std::string> TempFileTarget(const std::string& filename) {
   if (marker == std::string::npos || marker < 2) return std::nullopt;  // "<name>" is not empty
   if (filename.size() - marker - kMarkerLength != kTempSuffixLength) return std::nullopt;
   for (size_t i = marker + kMarkerLength; i < filename.size(); ++i) {
-    if (!std::isxdigit(static_cast<unsigned char>(filename[i]))) return std::nullopt;
+    if (!IsHexDigit(filename[i])) return std::nullopt;
   }
   return filename.substr(1, marker - 1);
 }

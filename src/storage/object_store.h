@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/object_key.h"
 #include "common/output_stream.h"
 #include "common/status.h"
 

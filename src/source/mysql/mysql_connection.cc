@@ -3,7 +3,6 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 
-#include <cctype>
 #include <charconv>
 
 namespace dbexport::source::mysql {
@@ -17,69 +16,18 @@ constexpr char kSessionSetup[] =
     "sql_mode = REPLACE(REPLACE(@@sql_mode, 'NO_ZERO_DATE', ''), 'NO_ZERO_IN_DATE', '')";
 constexpr unsigned kConnectTimeoutSeconds = 30;
 
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<MySqlUrl> ParseMySqlUrl(const std::string& url, const char* env_password) {
-  const std::string usage = " (expected mysql://user[:password]@host[:port][/database])";
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return InvalidArgument("source URL has no scheme" + usage);
-  std::string_view rest = std::string_view(url).substr(scheme + 3);
+  DBX_ASSIGN_OR_RETURN(SourceUrl parsed, ParseSourceUrl(url));
   MySqlUrl out;
-  size_t at = rest.rfind('@');
-  if (at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    size_t colon = userinfo.find(':');
-    auto user = PercentDecode(userinfo.substr(0, colon));
-    if (!user) return InvalidArgument("source URL: bad percent-escape in the user name" + usage);
-    out.user = *user;
-    if (colon != std::string_view::npos) {
-      auto password = PercentDecode(userinfo.substr(colon + 1));
-      // Never echo the password, not even the bad escape.
-      if (!password) return InvalidArgument("source URL: bad percent-escape in the password" + usage);
-      out.password = *password;
-    }
-  }
-  if (out.password.empty() && env_password != nullptr) out.password = env_password;
-  size_t slash = rest.find('/');
-  std::string_view hostport = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    auto database = PercentDecode(rest.substr(slash + 1));
-    if (!database || database->find('/') != std::string::npos || database->find('?') != std::string::npos) {
-      return InvalidArgument("source URL: the database name is not valid" + usage);
-    }
-    out.database = *database;
-  }
-  if (hostport.empty()) return InvalidArgument("source URL has no host" + usage);
-  size_t colon = hostport.rfind(':');
-  if (colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
-    std::string_view port = hostport.substr(colon + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return InvalidArgument("source URL: port '" + std::string(port) + "' is not a number from 1 to 65535" + usage);
-    }
-    out.port = value;
-    hostport = hostport.substr(0, colon);
-  }
-  out.host = std::string(hostport);
+  out.user = parsed.user;
+  out.password = parsed.password;
+  if (!parsed.has_password && env_password != nullptr) out.password = env_password;
+  out.host = parsed.hosts.front().first;
+  if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  if (parsed.hosts.front().second != 0) out.port = static_cast<unsigned>(parsed.hosts.front().second);
+  out.database = parsed.database;
   return out;
 }
 

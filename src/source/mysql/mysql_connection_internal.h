@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "source/source_url.h"
 
 namespace dbexport::source::mysql {
 

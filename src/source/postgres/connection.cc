@@ -2,8 +2,10 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
+
 
 namespace dbexport::source::postgres {
 namespace {
@@ -328,6 +330,29 @@ std::string DescribeConnection(const std::string& conninfo, const std::string& d
   if (!port.empty()) out += ":" + port;
   out += "/" + dbname;
   return out;
+}
+
+Status CheckUrlParameters(const SourceUrl& url) {
+  if (url.params.empty()) return Status::OK();
+  PQconninfoOption* defaults = PQconndefaults();
+  if (defaults == nullptr) return Unavailable("checking the source URL: out of memory");
+  Status status;
+  for (const auto& [name, value] : url.params) {
+    bool known = false;
+    for (PQconninfoOption* o = defaults; o->keyword != nullptr && !known; ++o) known = name == o->keyword;
+    if (!known) {
+      // Named only when it reads as a keyword: a malformed URL can put a
+      // password where a parameter name should be.
+      const bool keyword = !name.empty() && name.size() <= 32 &&
+                           std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+      status = InvalidArgument("source URL: " + (keyword ? "the parameter '" + name + "'" : std::string("a parameter")) +
+                               " is not a libpq connection parameter (see the libpq documentation, section "
+                               "\"Parameter Key Words\")");
+      break;
+    }
+  }
+  PQconninfoFree(defaults);
+  return status;
 }
 
 }  // namespace dbexport::source::postgres

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "source/source_url.h"
 
 namespace dbexport::source::postgres {
 
@@ -126,5 +127,9 @@ std::string QuoteLiteral(std::string_view value);
 
 // Describes where a connection goes, without the password: "host:port/db".
 std::string DescribeConnection(const std::string& conninfo, const std::string& database);
+
+// InvalidArgument when a postgresql:// URL has a parameter libpq does not
+// know (libpq's own message would quote the URL).
+Status CheckUrlParameters(const SourceUrl& url);
 
 }  // namespace dbexport::source::postgres

@@ -111,10 +111,9 @@ Result<std::unique_ptr<PgSource>> PgSource::Open(const std::string& url, const S
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
   if (opts == nullptr) {
-    std::string why = err ? err : "out of memory";
+    // CheckSourceUrl accepted the URL; libpq's message would quote it.
     if (err) PQfreemem(err);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return InvalidArgument("parsing the source URL: " + why);
+    return InvalidArgument("source URL: libpq cannot parse it");
   }
   std::string dbname;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <pugixml.hpp>
 
+#include "common/ascii.h"
 #include "storage/s3/aws_error.h"
 #include "storage/s3/sigv4.h"
 
@@ -58,7 +59,7 @@ std::string S3Url(std::string_view bucket, std::string_view key) {
 bool IsVirtualHostable(std::string_view bucket) {
   if (bucket.size() < 3 || bucket.size() > 63) return false;
   for (char c : bucket) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+    if (!((c >= 'a' && c <= 'z') || IsAsciiDigit(c) ||
           c == '-')) {
       return false;  // dots break the TLS wildcard certificate
     }

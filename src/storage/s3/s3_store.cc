@@ -1,5 +1,6 @@
 #include "storage/s3/s3_store.h"
 
+#include "common/printable.h"
 #include "storage/s3/kms.h"
 #include "storage/s3/s3_setup_internal.h"
 #include "storage/s3/sts.h"
@@ -39,6 +40,7 @@ class S3Store final : public ObjectStore {
   }
 
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
+    DBX_RETURN_IF_ERROR(CheckKeyPrefix(prefix));
     DBX_ASSIGN_OR_RETURN(std::vector<S3ObjectSummary> objects, client_->ListObjects(bucket_, FullKey(prefix)));
     std::vector<ObjectInfo> infos;
     infos.reserve(objects.size());
@@ -56,6 +58,7 @@ class S3Store final : public ObjectStore {
   // the check here keeps a server that ignores the filter from widening the
   // cleanup to the whole bucket.
   Result<int> AbortIncompleteWrites(const std::string& prefix) override {
+    DBX_RETURN_IF_ERROR(CheckKeyPrefix(prefix));
     const std::string full_prefix = FullKey(prefix);
     Result<std::vector<S3MultipartUploadSummary>> uploads = client_->ListMultipartUploads(bucket_, full_prefix);
     if (!uploads.ok()) return uploads.status().WithContext(AbortContext(full_prefix));
@@ -79,11 +82,8 @@ class S3Store final : public ObjectStore {
   }
 
   Status CheckKey(const std::string& key) const {
-    if (key.empty() || key.front() == '/') {
-      return InvalidArgument("object key '" + key + "' in " + Describe() +
-                             " must be a non-empty relative path");
-    }
-    return Status::OK();
+    Status s = CheckObjectKey(key);
+    return s.ok() ? s : s.WithContext(Describe());
   }
 
   const std::shared_ptr<S3Client> client_;
@@ -104,11 +104,16 @@ Status ParseS3Url(const std::string& url, std::string* bucket, std::string* pref
   if (b.empty()) return InvalidArgument("'" + url + "' names no bucket: expected s3://bucket[/prefix]");
   *bucket = std::string(b);
   *prefix = slash == std::string_view::npos ? "" : NormalizePrefix(u.substr(slash + 1));
+  if (Status s = CheckRootPrefix(*prefix); !s.ok()) {
+    return InvalidArgument("s3://" + *bucket + ": the " + s.message() +
+                           " (an S3 prefix is '/'-separated names, none of them '.', '..' or empty)");
+  }
   return Status::OK();
 }
 
 Result<S3StoreOptions> S3StoreOptionsFor(const StoreLocation& location, const StoreOptions& options) {
   if (!location.is_s3()) return InvalidArgument("S3 store: no bucket given");
+  DBX_RETURN_IF_ERROR(CheckRootPrefix(location.s3_prefix));
   S3StoreOptions o;
   o.bucket = location.s3_bucket;
   o.prefix = NormalizePrefix(location.s3_prefix);

@@ -49,7 +49,7 @@ void SetHeader(SigV4Request* request, std::string_view name, std::string value) 
 }
 
 bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin(), s.end(), IsHexDigit);
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ std::string UriEncode(std::string_view s, bool encode_slash) {
   out.reserve(s.size() + s.size() / 4);
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+    if (IsAsciiAlnum(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~' ||
         (c == '/' && !encode_slash)) {
       out.push_back(ch);
     } else {
@@ -112,7 +112,7 @@ Result<std::string> UriDecode(std::string_view s) {
     if (!IsHex(hex)) {
       return InvalidArgument("decoding URI component '" + std::string(s) + "': bad %-escape");
     }
-    auto nibble = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10); };
+    auto nibble = [](char c) { return IsAsciiDigit(c) ? c - '0' : (AsciiLower(c) - 'a' + 10); };
     out.push_back(static_cast<char>(nibble(hex[0]) * 16 + nibble(hex[1])));
     i += 2;
   }
@@ -279,7 +279,7 @@ Result<SigV4Authorization> ParseAuthorization(std::string_view header_value) {
     while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
     if (field.empty()) continue;
     size_t eq = field.find('=');
-    if (eq == std::string_view::npos) return fail("field '" + std::string(field) + "' has no '='");
+    if (eq == std::string_view::npos) return fail("a field has no '='");
     std::string_view name = field.substr(0, eq);
     std::string_view value = field.substr(eq + 1);
     if (name == "Credential") {
@@ -294,8 +294,7 @@ Result<SigV4Authorization> ParseAuthorization(std::string_view header_value) {
       }
       if (parts.size() != 5 || parts[4] != "aws4_request" || parts[1].size() != 8 ||
           parts[0].empty() || parts[2].empty() || parts[3].empty()) {
-        return fail("Credential '" + std::string(value) +
-                    "' is not <key id>/<YYYYMMDD>/<region>/<service>/aws4_request");
+        return fail("Credential is not <key id>/<YYYYMMDD>/<region>/<service>/aws4_request");
       }
       auth.access_key_id = parts[0];
       auth.date = parts[1];
@@ -318,7 +317,7 @@ Result<SigV4Authorization> ParseAuthorization(std::string_view header_value) {
       auth.signature = AsciiLower(value);
       have_signature = true;
     } else {
-      return fail("unknown field '" + std::string(name) + "'");
+      return fail("a field is not Credential, SignedHeaders or Signature");
     }
   }
   if (!have_credential) return fail("no Credential");

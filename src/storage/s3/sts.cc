@@ -5,6 +5,7 @@
 #include <optional>
 #include <pugixml.hpp>
 
+#include "common/ascii.h"
 #include "common/time_format.h"
 #include "storage/s3/sigv4.h"
 
@@ -77,7 +78,7 @@ Status ValidateRoleArn(std::string_view arn) {
     return fail("is not arn:aws:iam::<account>:role/<name>");
   }
   if (parts[4].size() != 12 ||
-      !std::all_of(parts[4].begin(), parts[4].end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      !std::all_of(parts[4].begin(), parts[4].end(), IsAsciiDigit)) {
     return fail("has no 12-digit account id");
   }
   if (!resource.starts_with("role/") || resource.size() == 5 || resource.back() == '/') {
@@ -89,7 +90,7 @@ Status ValidateRoleArn(std::string_view arn) {
 std::string RoleSessionName(std::string_view text) {
   std::string name = "dbexport-";
   for (char c : text) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("+=,.@_-").find(c) != std::string_view::npos;
+    bool ok = IsAsciiAlnum(c) || std::string_view("+=,.@_-").find(c) != std::string_view::npos;
     name.push_back(ok ? c : '-');
   }
   if (name.size() > kMaxRoleSessionName) name.resize(kMaxRoleSessionName);

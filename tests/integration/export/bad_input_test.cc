@@ -149,7 +149,7 @@ TEST(ExportPreflight, AMissingBucketFailsBeforeTheDatabaseIsRead) {
   const std::string bucket = "exptest-preflight-missing";
   RunShell("aws --endpoint-url " + S3Endpoint() + " s3 rb --force s3://" + bucket + " >/dev/null 2>&1");
   CommandResult r = RunDbexport({"run", "--source", "postgresql://nobody@127.0.0.1:1/exptest_never_read", "--dest",
-                                 "s3://" + bucket + "/x", "--s3-endpoint", S3Endpoint(), "--task-id", "pf-1",
+                                 "s3://" + bucket + "/x", "--endpoint-url", S3Endpoint(), "--task-id", "pf-1",
                                  "--progress", "none"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(r.err.starts_with("dbexport: error: export pf-1 failed: The S3 bucket " + bucket +

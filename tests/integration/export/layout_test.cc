@@ -334,7 +334,7 @@ TEST(ExportLayout, S3DestinationHasTheSameLayout) {
   ASSERT_EQ(made.exit_code, 0) << made.err;
 
   CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db), "--dest", "s3://" + bucket + "/nightly/",
-                                 "--s3-endpoint", S3Endpoint(), "--task-id", "s3-1", "--chunk-rows", "1000",
+                                 "--endpoint-url", S3Endpoint(), "--task-id", "s3-1", "--chunk-rows", "1000",
                                  "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\ns3://" + bucket + "/nightly/s3-1\n"), std::string::npos) << r.out;

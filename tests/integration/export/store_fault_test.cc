@@ -59,7 +59,7 @@ Status StartExport(ChildProcess* p, const std::string& db, const std::string& bu
   setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
   setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
   return p->Start({DbexportBinary(), "run", "--source", PostgresUrl(db), "--dest", "s3://" + bucket + "/exports",
-                   "--s3-endpoint", proxy.endpoint(), "--task-id", task, "--parallelism", "2", "--chunk-rows",
+                   "--endpoint-url", proxy.endpoint(), "--task-id", task, "--parallelism", "2", "--chunk-rows",
                    "150000", "--compression", "none", "--store-timeout", store_timeout, "--progress", "plain"});
 }
 

@@ -153,6 +153,11 @@ def get_json(bucket, key):
     return json.loads(moto_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+def dbexport_bin():
+    """The dbexport binary (the first word of DBX_SERVE_BIN)."""
+    return shlex.split(env("DBX_SERVE_BIN"))[0]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -162,12 +167,13 @@ def free_port():
 class Service:
     """One `serve` process with its own state directory and port."""
 
-    def __init__(self, name, clusters, extra="", state_dir=None, webhook_url=None):
+    def __init__(self, name, clusters, extra="", state_dir=None, webhook_url=None, webhook_secret=None):
         self.dir = tempfile.mkdtemp(prefix=f"svctest-{name}-")
         self.state_dir = state_dir or os.path.join(self.dir, "state")
         self.clusters = clusters
         self.extra = extra
         self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
         self.port = free_port()
         self.process = None
         self.log_path = os.path.join(self.dir, "serve.log")
@@ -187,6 +193,8 @@ class Service:
             lines += ["[[clusters]]", f'name = "{name}"', f'source = "{source}"', options, ""]
         if self.webhook_url:
             lines += ["[notifications]", f'webhook_url = "{self.webhook_url}"']
+            if self.webhook_secret:
+                lines += [f'webhook_secret = "{self.webhook_secret}"']
         path = os.path.join(self.dir, "dbexport.toml")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -254,12 +262,14 @@ class Service:
 
 
 class WebhookReceiver:
-    """A loopback HTTP server collecting the JSON events POSTed to it. The
-    first `fail_first` deliveries are answered 500 (to exercise retries)."""
+    """A loopback HTTP server collecting the JSON events POSTed to it, with
+    their headers. The first `fail_first` deliveries are answered 500 (to
+    exercise retries)."""
 
     def __init__(self, fail_first=0):
         receiver = self
         self.events = []
+        self.deliveries = []  # (headers as a dict, raw body) of every accepted POST
         self.attempts = 0
         self.fail_first = fail_first
         self.lock = threading.Lock()
@@ -272,6 +282,7 @@ class WebhookReceiver:
                     fail = receiver.attempts <= receiver.fail_first
                     if not fail:
                         receiver.events.append(json.loads(body))
+                        receiver.deliveries.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(500 if fail else 204)
                 self.end_headers()
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/object_store.h"
+
 namespace dbexport::exporter {
 namespace {
 
@@ -64,6 +66,38 @@ TEST(PathNaming, SanitizesTheHostedExportCharacters) {
   EXPECT_EQ(SanitizePathSegment("a\\b`c\"d e"), "a_b_c_d_e");
   EXPECT_EQ(SanitizePathSegment("a/b"), "a_b");
   EXPECT_EQ(SanitizePathSegment("Grüße$_1"), "Grüße$_1");
+}
+
+TEST(PathNaming, EverySegmentIsAValidKeySegment) {
+  EXPECT_EQ(SanitizePathSegment(""), "_");
+  EXPECT_EQ(SanitizePathSegment("."), "_");
+  EXPECT_EQ(SanitizePathSegment(".."), "__");
+  EXPECT_EQ(SanitizePathSegment("..."), "...");
+  EXPECT_EQ(SanitizePathSegment("a\nb\x1b\x7f"), "a_b__");
+  EXPECT_EQ(TablePrefix("t", "..", "", ""), "t/__/_/");
+  EXPECT_EQ(TablePrefix("t", "db", ".", ""), "t/db/__/");
+  for (const std::string& name : {std::string(""), std::string("."), std::string(".."), std::string("a/../b"),
+                                  std::string("\r\n"), std::string("/")}) {
+    std::string key = DataFileKey(TablePrefix("t", name, name, name), 0, 0, "u", parquet::Codec::kGzip);
+    EXPECT_TRUE(CheckObjectKey(key).ok()) << key;
+  }
+}
+
+TEST(PathNaming, TablesThatSanitizeAlikeGetDistinctFolders) {
+  std::vector<TableName> tables = {
+      {"db", "public", "a b"}, {"db", "public", "a_b"}, {"db", "public", "a\"b"}, {"db", "public", "a_b-2"}};
+  std::vector<std::string> prefixes = DistinctTablePrefixes("t", tables);
+  // a_b needs no sanitizing and keeps its folder, as does a_b-2; the others
+  // follow in byte order: "a b" < "a\"b".
+  EXPECT_EQ(prefixes, (std::vector<std::string>{"t/db/public.a_b-3/", "t/db/public.a_b/", "t/db/public.a_b-4/",
+                                                "t/db/public.a_b-2/"}));
+  // The same set in another order gets the same folders.
+  std::vector<TableName> reversed(tables.rbegin(), tables.rend());
+  std::vector<std::string> again = DistinctTablePrefixes("t", reversed);
+  EXPECT_EQ(std::vector<std::string>(again.rbegin(), again.rend()), prefixes);
+  // Databases too.
+  EXPECT_EQ(DistinctTablePrefixes("t", {{"x y", "s", "t"}, {"x_y", "s", "t"}}),
+            (std::vector<std::string>{"t/x_y/s.t-2/", "t/x_y/s.t/"}));
 }
 
 TEST(PathNaming, TablePrefixAndDataFileKey) {

@@ -166,17 +166,42 @@ TEST(ServiceConfig, RefusesMissingFields) {
 
 TEST(ServiceConfig, RefusesBadUrls) {
   ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"mongodb://u:secret@h/db\"\n",
-              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://, mysql:// or mariadb://user@host:port/database "
-              "URL (scheme, host or port is wrong)");
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop': source URL: it must begin with postgresql://, "
+              "postgres://, mysql:// or mariadb://");
   ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://u@h:99999/db\"\n",
-              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://, mysql:// or mariadb://user@host:port/database "
-              "URL (scheme, host or port is wrong)");
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop': source URL: the port is not a number from 1 to "
+              "65535 (percent-encode '@', ':', '/', '?', '#' and '%' in the user name and password: %40, %3A, %2F, "
+              "%3F, %23, %25)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nendpoint_url = \"127.0.0.1:5391\"\n",
-              "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL: '127.0.0.1:5391'");
+              "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[notifications]\nwebhook_url = \"ftp://x/y\"\n",
-              "dbexport.toml:8:15: 'webhook_url' in [notifications] is not an http:// or https:// URL: 'ftp://x/y'");
+              "dbexport.toml:8:15: 'webhook_url' in [notifications] is not an http:// or https:// URL");
   ExpectError(std::string("listen = \"localhost\"\n") + kMinimalKeys + kMinimalCluster,
               "dbexport.toml:1:10: 'listen' must be \"host:port\" with a port from 0 to 65535, got 'localhost'");
+}
+
+// A source URL is checked when the configuration loads, and the error never
+// quotes it, whatever part the password ended up in.
+TEST(ServiceConfig, BadSourceUrlsAreRefusedWithoutTheirPasswords) {
+  const std::string secret = "Zq9-pw";
+  for (const std::string& url :
+       {"postgresql://u:" + secret + "%zz@h/db", "postgresql://u:a/" + secret + "@h/db",
+        "postgresql://u@h/db?password=" + secret + "%", "postgresql://u@h:" + secret + "/db",
+        "mysql://u:" + secret + "@h/db?ssl=1", "postgresql://u@h/db?" + secret + "=1",
+        std::string("postgresql://u@h:123456789012345678901234567890/db")}) {
+    Result<ServiceConfig> config =
+        Parse(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"" + url + "\"\n");
+    ASSERT_FALSE(config.ok()) << url;
+    EXPECT_TRUE(config.status().message().starts_with("dbexport.toml:6:10: 'source' in [[clusters]] 'shop': "))
+        << config.status().message();
+    EXPECT_EQ(config.status().message().find("Zq9"), std::string::npos) << config.status().message();
+  }
+}
+
+TEST(ServiceConfig, ALongPortIsAnErrorNotAnException) {
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster +
+                  "[s3]\nendpoint_url = \"http://h:123456789012345678901234567890\"\n",
+              "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL");
 }
 
 TEST(ServiceConfig, RefusesDuplicates) {

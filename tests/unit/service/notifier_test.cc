@@ -178,10 +178,25 @@ TEST(ServiceWebhookNotifier, DropsEventsTheReceiverRefuses) {
   EXPECT_EQ(nlohmann::json::parse(receiver.bodies()[0])["newStatus"], "COMPLETE");
 }
 
+// Standard Webhooks signatures: HMAC-SHA256 over "<id>.<timestamp>.<body>",
+// base64, with the key decoded from a whsec_ secret (values computed
+// independently with Python's hmac module).
+TEST(ServiceWebhookNotifier, SignsAsStandardWebhooks) {
+  Result<std::string> signature = WebhookNotifier::Signature(
+      "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})");
+  ASSERT_TRUE(signature.ok()) << signature.status();
+  EXPECT_EQ(*signature, "v1,hK4CWvngkaAwjY1pABLuUbOIkEJjW9tAapq1no4ojG0=");
+  EXPECT_EQ(*WebhookNotifier::Signature("plain-secret", "id", 5, "body"), "v1,FGCHappFtZb+oqajYSMX321MCDnTjdExv9vrKwgzLYY=");
+  EXPECT_EQ(WebhookNotifier::Signature("whsec_not*base64", "id", 5, "body").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(WebhookNotifier::Make("http://127.0.0.1:9/x", {.signing_secret = "whsec_%%%%"}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(ServiceWebhookNotifier, RefusesANonHttpUrl) {
   auto notifier = WebhookNotifier::Make("ftp://example.com/x");
   EXPECT_EQ(notifier.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(notifier.status().message(), "webhook_url ftp://example.com/x is not an http:// or https:// URL");
+  EXPECT_EQ(notifier.status().message(), "webhook_url is not an http:// or https:// URL");
 }
 
 }  // namespace

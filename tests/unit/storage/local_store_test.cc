@@ -186,12 +186,13 @@ TEST(LocalStore, AbortIncompleteWritesRejectsPrefixesLeavingTheRoot) {
   ASSERT_TRUE(WriteAndDie(store.get(), "x.parquet"));
   Result<int> up = store->AbortIncompleteWrites("../");
   EXPECT_EQ(up.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(up.status().message(), "local store: key prefix '../' has an empty, '.' or '..' segment");
+  EXPECT_EQ(up.status().message(), "local store: key prefix '../' is not valid: it has a '..' segment");
   Result<int> absolute = store->AbortIncompleteWrites("/tmp/");
   EXPECT_EQ(absolute.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(absolute.status().message(), "local store: key prefix '/tmp/' is absolute");
+  EXPECT_EQ(absolute.status().message(),
+            "local store: key prefix '/tmp/' is not valid: it has an empty segment ('//', or '/' at an end)");
   EXPECT_EQ(store->AbortIncompleteWrites("a//").status().message(),
-            "local store: key prefix 'a//' has an empty, '.' or '..' segment");
+            "local store: key prefix 'a//' is not valid: it has an empty segment ('//', or '/' at an end)");
   EXPECT_EQ(FilesUnder(root).size(), 1u);  // nothing removed
 }
 
@@ -251,11 +252,45 @@ TEST(LocalStore, RejectsKeysLeavingTheRoot) {
   std::string root = testing::MakeTempDir("local-store");
   auto store = Open(root);
   EXPECT_EQ(store->OpenWrite("../escape").status().message(),
-            "local store: object key '../escape' has an empty, '.' or '..' segment");
-  EXPECT_EQ(store->Put("/etc/x", "").message(), "local store: object key '/etc/x' is absolute");
+            "local store: object key '../escape' is not valid: it has a '..' segment");
+  EXPECT_EQ(store->Put("/etc/x", "").message(),
+            "local store: object key '/etc/x' is not valid: it has an empty segment ('//', or '/' at an end)");
   EXPECT_EQ(store->Get("a//b").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->Delete("").message(), "local store: empty object key");
+  EXPECT_EQ(store->Put("a/./b", "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Put("a/b\n", "").message(), "local store: object key 'a/b\\x0a' is not valid: it holds a control character");
+  EXPECT_EQ(store->Delete("").message(), "local store: object key is empty");
   EXPECT_TRUE(FilesUnder(root).empty());
+}
+
+TEST(ObjectKey, SegmentsAreNeverEmptyDotsOrControlCharacters) {
+  EXPECT_TRUE(CheckObjectKey("task/db/public.t/0/part-00000.parquet").ok());
+  EXPECT_TRUE(CheckObjectKey("...").ok());
+  EXPECT_TRUE(CheckObjectKey("Grüße/東京").ok());
+  for (const char* bad : {"", "/a", "a/", "a//b", ".", "..", "a/../b", "a/./b", "a\tb", "a\x7f"}) {
+    EXPECT_EQ(CheckObjectKey(bad).code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_TRUE(CheckKeyPrefix("").ok());
+  EXPECT_TRUE(CheckKeyPrefix("task/db/sch").ok());
+  EXPECT_TRUE(CheckKeyPrefix("task/").ok());
+  for (const char* bad : {"../", "/x", "a//", "a/./b/", "a\rb/"}) {
+    EXPECT_EQ(CheckKeyPrefix(bad).code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_TRUE(CheckRootPrefix("").ok());
+  EXPECT_TRUE(CheckRootPrefix("/").ok());
+  EXPECT_TRUE(CheckRootPrefix("/exports/daily/").ok());
+  for (const char* bad : {"../victim-bucket/svc", "a/../b", "a//b", "./x", "x/..", "a\rb"}) {
+    EXPECT_EQ(CheckRootPrefix(bad).code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(ObjectKey, DestinationPrefixesCannotLeaveTheBucket) {
+  for (const char* url : {"s3://exp-bucket/../victim-bucket/x", "s3://b/a/./c", "s3://b/a//c", "s3://b/x/.."}) {
+    Result<StoreLocation> location = ParseStoreUrl(url);
+    EXPECT_EQ(location.status().code(), StatusCode::kInvalidArgument) << url;
+  }
+  EXPECT_EQ(ParseStoreUrl("s3://exp-bucket/../victim-bucket/x").status().message(),
+            "s3://exp-bucket: the key prefix '../victim-bucket/x' is not valid: it has a '..' segment (an S3 "
+            "prefix is '/'-separated names, none of them '.', '..' or empty)");
 }
 
 TEST(LocalStore, RootThatIsAFileFails) {

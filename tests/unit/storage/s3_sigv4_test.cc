@@ -301,8 +301,8 @@ TEST(SigV4, ParseAuthorizationRejectsMalformedHeaders) {
   EXPECT_EQ(ParseAuthorization("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service, "
                                "SignedHeaders=host, Signature=" + std::string(64, 'a'))
                 .status(),
-            Unauthenticated("parsing Authorization header: Credential 'AKID/20150830/us-east-1/service' "
-                            "is not <key id>/<YYYYMMDD>/<region>/<service>/aws4_request"));
+            Unauthenticated("parsing Authorization header: Credential is not "
+                            "<key id>/<YYYYMMDD>/<region>/<service>/aws4_request"));
   EXPECT_EQ(ParseAuthorization("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/aws4_request, "
                                "SignedHeaders=host, Signature=abc")
                 .status(),
