@@ -88,11 +88,14 @@ TEST_F(BadInput, BadFlagValuesAreUsageErrors) {
 TEST_F(BadInput, BadSourceUrlIsAUsageError) {
   CommandResult r = Run({}, "mysqlx://db.example/shop");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "dbexport: error: opening source: unsupported URL scheme \"mysqlx\" (expected postgresql://, "
-                   "postgres://, mysql:// or mariadb://)\n");
+  EXPECT_EQ(r.err,
+            "dbexport: --source: source URL: it must begin with postgresql://, postgres://, mysql:// or mariadb://\n"
+            "Run 'dbexport run --help' for the flags.\n");
   r = Run({}, "postgresql://db.example/shop?bogus_option=1");
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, "dbexport: error: parsing the source URL: invalid URI query parameter: \"bogus_option\"\n");
+  EXPECT_EQ(r.err,
+            "dbexport: --source: source URL: the parameter 'bogus_option' is not a libpq connection parameter (see "
+            "the libpq documentation, section \"Parameter Key Words\")\nRun 'dbexport run --help' for the flags.\n");
   ExpectNothingWritten();
 }
 

@@ -298,17 +298,16 @@ TEST(PostgresSource, ReportsBadUrlsAndMissingObjects) {
   auto scheme = OpenSource("http://example.com/db", {});
   EXPECT_EQ(scheme.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(scheme.status().message(),
-            "opening source: unsupported URL scheme \"http\" (expected postgresql://, postgres://, mysql:// or "
-            "mariadb://)");
-  // A MySQL URL goes to the MySQL source, which checks its own port.
+            "source URL: it must begin with postgresql://, postgres://, mysql:// or mariadb://");
+  // Both engines' URLs are checked by one parser, which never quotes them.
   auto mysql = OpenSource("mysql://root@localhost:99999/db", {});
   EXPECT_EQ(mysql.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(mysql.status().message(),
-            "source URL: port '99999' is not a number from 1 to 65535 (expected "
-            "mysql://user[:password]@host[:port][/database])");
+            "source URL: the port is not a number from 1 to 65535 (percent-encode '@', ':', '/', '?', '#' and '%' "
+            "in the user name and password: %40, %3A, %2F, %3F, %23, %25)");
   auto garbage = OpenSource("postgresql://host:notaport:/x?bad", {});
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(garbage.status().message().rfind("parsing the source URL: ", 0), 0u) << garbage.status();
+  EXPECT_EQ(garbage.status().message().rfind("source URL: ", 0), 0u) << garbage.status();
 
   auto missing = OpenSource(PostgresUrl("srctest_no_such_db"), {});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);

@@ -106,7 +106,8 @@ TEST(S3Store, PutGetListDelete) {
             0u)
       << gone.status();
   EXPECT_EQ(store->Put("/abs", "x"),
-            InvalidArgument("object key '/abs' in s3://s3test-basic/exports/run1 must be a non-empty relative path"));
+            InvalidArgument("s3://s3test-basic/exports/run1: object key '/abs' is not valid: it has an empty segment "
+                            "('//', or '/' at an end)"));
 }
 
 TEST(S3Store, ListPaginatesPastOneThousandKeys) {

@@ -2,17 +2,22 @@
 // endpoints and addressing, credentials chain, role ARNs, KMS key checks,
 // pre-flight failure texts.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "storage/s3/aws_call.h"
 #include "storage/s3/aws_error.h"
 #include "storage/s3/credentials.h"
+#include "storage/s3/http_client.h"
 #include "storage/s3/kms.h"
 #include "storage/s3/multipart_stream.h"
 #include "storage/s3/preflight.h"
@@ -418,6 +423,57 @@ TEST(S3Preflight, FailureCausesMatchTheSpecWordForWord) {
   EXPECT_STREQ(kKmsKeyCheckFailedCause, "KMS key check failed. Check the credentials on your KMS key and try again.");
   EXPECT_STREQ(kS3CredentialCheckFailedCause,
                "S3 credential check failed. Check the permissions on your S3 bucket and IAM policy.");
+}
+
+}  // namespace
+}  // namespace dbexport::s3
+
+namespace dbexport::s3 {
+namespace {
+
+// ---- Transport --------------------------------------------------------------
+
+// The request line a loopback listener receives for one request to `path`.
+std::string RequestLineFor(const std::string& path) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 1) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(listener);
+    return "listen failed";
+  }
+  std::string received;
+  std::thread server([&] {
+    int conn = ::accept(listener, nullptr, nullptr);
+    char buf[4096];
+    while (received.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received.append(buf, static_cast<size_t>(n));
+    }
+    const char kResponse[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    ::send(conn, kResponse, sizeof kResponse - 1, 0);
+    ::close(conn);
+  });
+  HttpClient client;
+  HttpRequest request;
+  request.method = "GET";
+  request.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + path;
+  HttpResponse response = client.Send(request);
+  server.join();
+  ::close(listener);
+  EXPECT_EQ(response.status, 200) << response.transport_error;
+  return received.substr(0, received.find("\r\n"));
+}
+
+// The path goes out as signed: dot segments are not removed, which would
+// move a request into another bucket.
+TEST(S3Transport, SendsThePathExactlyAsGiven) {
+  EXPECT_EQ(RequestLineFor("/exp-bucket/../victim-bucket/x"), "GET /exp-bucket/../victim-bucket/x HTTP/1.1");
+  EXPECT_EQ(RequestLineFor("/b/./a/%2E%2E/k"), "GET /b/./a/%2E%2E/k HTTP/1.1");
 }
 
 }  // namespace
