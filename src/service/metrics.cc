@@ -29,6 +29,13 @@ void ServiceMetrics::CountRequest(const std::string& action, const std::string& 
   ++requests_[{action, code}];
 }
 
+void ServiceMetrics::CountHttpRefusal(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = refusals_.find(reason);
+  if (it == refusals_.end()) it = refusals_.emplace(std::string(reason), 0).first;
+  ++it->second;
+}
+
 std::string ServiceMetrics::Render(const std::vector<ExportTask>& tasks) const {
   std::map<TaskStatus, int64_t> by_status;
   for (TaskStatus s : {TaskStatus::kStarting, TaskStatus::kInProgress, TaskStatus::kComplete, TaskStatus::kFailed,
@@ -79,6 +86,14 @@ std::string ServiceMetrics::Render(const std::vector<ExportTask>& tasks) const {
     os << "dbexport_api_requests_total{action=\"" << LabelValue(key.first) << "\",code=\"" << LabelValue(key.second)
        << "\"} " << n << "\n";
   }
+  os << "# HELP dbexport_http_refusals_total Requests and connections the HTTP front refused, by reason.\n"
+     << "# TYPE dbexport_http_refusals_total counter\n";
+  for (const auto& [reason, n] : refusals_) {
+    os << "dbexport_http_refusals_total{reason=\"" << LabelValue(reason) << "\"} " << n << "\n";
+  }
+  os << "# HELP dbexport_http_open_connections Open HTTP connections.\n"
+     << "# TYPE dbexport_http_open_connections gauge\n"
+     << "dbexport_http_open_connections " << open_connections_.load(std::memory_order_relaxed) << "\n";
   return os.str();
 }
 

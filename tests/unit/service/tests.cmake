@@ -1,12 +1,14 @@
 # The service's unit tests: configuration, task store, state machine (with a
 # scripted runner in place of the engine), Query API, SigV4 verification,
-# webhook delivery (to a loopback receiver), XML and metrics.
+# webhook delivery (to a loopback receiver), XML and metrics, HTTP routing
+# and refusals.
 pkg_check_modules(SERVICE_TEST_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(SQLite3 REQUIRED)
 dbx_add_test(service_unit_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/config_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/engine_runner_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/http_routes_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/notifier_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/query_api_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/request_auth_test.cc

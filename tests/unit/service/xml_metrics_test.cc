@@ -30,7 +30,7 @@ TEST(ServiceXmlWriter, WritesElements) {
   EXPECT_EQ(xml.Take(), "<A xmlns=\"urn:x\"><B>1 &lt; 2</B></A>");
 }
 
-TEST(ServiceMetrics, RendersTasksAndRequests) {
+TEST(ServiceMetrics, RendersTasksRequestsAndRefusals) {
   std::vector<ExportTask> tasks(3);
   tasks[0].status = TaskStatus::kComplete;
   tasks[0].rows_exported = 100;
@@ -48,6 +48,10 @@ TEST(ServiceMetrics, RendersTasksAndRequests) {
   metrics.CountRequest("StartExportTask", "OK");
   metrics.CountRequest("StartExportTask", "OK");
   metrics.CountRequest("CancelExportTask", "ExportTaskNotFound");
+  metrics.CountHttpRefusal("timeout");
+  metrics.CountHttpRefusal("body_too_large");
+  metrics.CountHttpRefusal("timeout");
+  metrics.SetHttpOpenConnections(7);
   EXPECT_EQ(metrics.Render(tasks),
             "# HELP dbexport_export_tasks Export tasks by status.\n"
             "# TYPE dbexport_export_tasks gauge\n"
@@ -83,7 +87,14 @@ TEST(ServiceMetrics, RendersTasksAndRequests) {
             "# HELP dbexport_api_requests_total API requests by action and result code.\n"
             "# TYPE dbexport_api_requests_total counter\n"
             "dbexport_api_requests_total{action=\"CancelExportTask\",code=\"ExportTaskNotFound\"} 1\n"
-            "dbexport_api_requests_total{action=\"StartExportTask\",code=\"OK\"} 2\n");
+            "dbexport_api_requests_total{action=\"StartExportTask\",code=\"OK\"} 2\n"
+            "# HELP dbexport_http_refusals_total Requests and connections the HTTP front refused, by reason.\n"
+            "# TYPE dbexport_http_refusals_total counter\n"
+            "dbexport_http_refusals_total{reason=\"body_too_large\"} 1\n"
+            "dbexport_http_refusals_total{reason=\"timeout\"} 2\n"
+            "# HELP dbexport_http_open_connections Open HTTP connections.\n"
+            "# TYPE dbexport_http_open_connections gauge\n"
+            "dbexport_http_open_connections 7\n");
 }
 
 TEST(ServiceTime, FormatsAndParsesIso8601) {
