@@ -153,6 +153,14 @@ def get_json(bucket, key):
     return json.loads(moto_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+def export_args(task_id, cluster, bucket, role, key, **extra):
+    """StartExportTask arguments for the configured cluster `cluster`; `extra` adds or overrides."""
+    args = {"ExportTaskIdentifier": task_id, "SourceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{cluster}",
+            "S3BucketName": bucket, "IamRoleArn": role, "KmsKeyId": key}
+    args.update(extra)
+    return args
+
+
 def dbexport_bin():
     """The dbexport binary (the first word of DBX_SERVE_BIN)."""
     return shlex.split(env("DBX_SERVE_BIN"))[0]

@@ -19,7 +19,7 @@ import botocore.credentials
 from botocore.exceptions import ClientError
 
 from service_harness import (ACCOUNT, ADMIN_KEY, ADMIN_SECRET, ServiceTestCase, create_key, ensure_role,
-                             list_keys, moto_client, psql, recreate_bucket, recreate_database)
+                             export_args, list_keys, moto_client, psql, recreate_bucket, recreate_database)
 
 DB = "svctest_api"
 BUCKET = "svctest-api"
@@ -50,10 +50,7 @@ class ApiTest(ServiceTestCase):
         self.service = self.start_service("api", clusters)
 
     def start_args(self, task_id, cluster="shop", bucket=BUCKET, **extra):
-        args = {"ExportTaskIdentifier": task_id, "SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{cluster}",
-                "S3BucketName": bucket, "IamRoleArn": self.role, "KmsKeyId": self.key}
-        args.update(extra)
-        return args
+        return export_args(task_id, cluster, bucket, self.role, self.key, **extra)
 
     def test_start_and_describe_with_the_cli_return_every_field(self):
         code, started, err = self.service.cli(

@@ -10,8 +10,9 @@ import tempfile
 import time
 import unittest
 
-from service_harness import (ACCOUNT, env, mysql, ServiceTestCase, WebhookReceiver, create_key, download, duckdb, ensure_role,
-                             get_json, list_keys, open_uploads, psql, recreate_bucket, recreate_database)
+from service_harness import (ACCOUNT, ServiceTestCase, WebhookReceiver, create_key, download, duckdb, ensure_role,
+                             env, export_args, get_json, list_keys, mysql, open_uploads, psql, recreate_bucket,
+                             recreate_database)
 
 BUCKET = "svctest-export"
 DB_TYPES = "svctest_types"
@@ -66,10 +67,7 @@ class ExportTest(ServiceTestCase):
         cls.key = create_key()
 
     def start_args(self, task_id, cluster, **extra):
-        args = {"ExportTaskIdentifier": task_id, "SourceArn": arn(cluster), "S3BucketName": BUCKET,
-                "IamRoleArn": self.role, "KmsKeyId": self.key}
-        args.update(extra)
-        return args
+        return export_args(task_id, cluster, BUCKET, self.role, self.key, **extra)
 
     def test_export_through_the_api_matches_postgres(self):
         service = self.start_service("types", [("types", DB_TYPES, "parallelism = 2")])

@@ -18,9 +18,9 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from service_harness import (ACCOUNT, MOTO_ENV, Service, ServiceTestCase, WebhookReceiver, create_key, dbexport_bin, duckdb,
-                             ensure_role, env, get_json, list_keys, moto_client, pg_url, psql, recreate_bucket,
-                             recreate_database)
+from service_harness import (ACCOUNT, MOTO_ENV, Service, ServiceTestCase, WebhookReceiver, create_key,
+                             dbexport_bin, duckdb, ensure_role, env, export_args, get_json, list_keys, moto_client,
+                             pg_url, psql, recreate_bucket, recreate_database)
 
 DB = "svctest_hard"
 DB_DOTS = ".."
@@ -80,10 +80,7 @@ class HardeningTest(ServiceTestCase):
         cls.key = create_key()
 
     def start_args(self, task_id, cluster="shop", bucket=BUCKET, **extra):
-        args = {"ExportTaskIdentifier": task_id, "SourceArn": f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{cluster}",
-                "S3BucketName": bucket, "IamRoleArn": self.role, "KmsKeyId": self.key}
-        args.update(extra)
-        return args
+        return export_args(task_id, cluster, bucket, self.role, self.key, **extra)
 
     # 3. '..' never leaves the bucket and prefix asked for.
     def test_dot_segment_prefixes_are_refused_and_nothing_lands_outside(self):

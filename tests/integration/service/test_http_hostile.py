@@ -18,12 +18,11 @@ import zlib
 
 from botocore.exceptions import ClientError
 
-from service_harness import (ACCOUNT, ServiceTestCase, create_key, ensure_role, psql, recreate_bucket,
+from service_harness import (ServiceTestCase, create_key, ensure_role, export_args, psql, recreate_bucket,
                              recreate_database)
 
 DB = "svctest_http"
 BUCKET = "svctest-http"
-SHOP_ARN = f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:shop"
 
 # docs/service.md, "Limits".
 REQUEST_TIME_LIMIT = 20  # seconds from the moment a connection may send a request to its last byte
@@ -241,10 +240,7 @@ class HttpHostileTest(ServiceTestCase):
         self.assertEqual(self.get("/healthz"), (200, "ok\n"))
 
     def start_args(self, task_id, **extra):
-        args = {"ExportTaskIdentifier": task_id, "SourceArn": SHOP_ARN, "S3BucketName": BUCKET,
-                "IamRoleArn": self.role, "KmsKeyId": self.key}
-        args.update(extra)
-        return args
+        return export_args(task_id, "shop", BUCKET, self.role, self.key, **extra)
 
     def test_a_100kb_export_only_list_reaches_the_api(self):
         names = [f"{DB}.public.orders"] + [f"{DB}.public.missing_table_{i:05d}" for i in range(3400)]

@@ -11,17 +11,15 @@ import tempfile
 import time
 import unittest
 
-from service_harness import (ACCOUNT, MOTO_ENV, Service, ServiceTestCase, create_key, download, duckdb, ensure_role,
-                             env, get_json, list_keys, open_uploads, psql, recreate_bucket, recreate_database)
+from service_harness import (MOTO_ENV, Service, ServiceTestCase, create_key, download, duckdb,
+                             ensure_role, env, export_args, get_json, list_keys, open_uploads, psql,
+                             recreate_bucket, recreate_database)
 
 BUCKET = "svctest-restart"
 DB_SMALL = "svctest_restart_small"
 DB_BIG = "svctest_restart_big"
 BIG_ROWS = 2_000_000
 
-
-def arn(cluster):
-    return f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{cluster}"
 
 
 def cli_open_uploads(bucket, prefix):
@@ -69,10 +67,7 @@ class RestartTest(ServiceTestCase):
         """)
 
     def start_args(self, task_id, cluster, **extra):
-        args = {"ExportTaskIdentifier": task_id, "SourceArn": arn(cluster), "S3BucketName": BUCKET,
-                "IamRoleArn": self.role, "KmsKeyId": self.key}
-        args.update(extra)
-        return args
+        return export_args(task_id, cluster, BUCKET, self.role, self.key, **extra)
 
     def clusters(self):
         return [("small", DB_SMALL, ""), ("big", DB_BIG, "parallelism = 1")]
