@@ -139,6 +139,8 @@ class RefusalLog {
 //   POST / and GET / (HEAD too)  the Query API, SigV4-verified; x-amzn-RequestId on every answer
 //   GET /metrics                 Prometheus text
 //   GET /healthz                 "ok"
+//   GET /console/...             the web console (embedded files; config.json: the region to sign for);
+//                                /console redirects to /console/
 //   anything else                404, or 405 for another method on a known path
 // HEAD is answered as GET; the server drops the body. Thread-safe.
 class HttpRoutes {

@@ -5,6 +5,7 @@
 
 #include "common/ascii.h"
 #include "common/uuid.h"
+#include "service/console_assets.h"
 #include "service/http_internal.h"
 #include "service/log.h"
 #include "storage/s3/sigv4.h"
@@ -28,7 +29,7 @@ Result<Params> RawQuery(std::string_view target) {
 
 std::string MetricsAction(const FormParams& params) {
   static const std::set<std::string> kKnown = {"StartExportTask", "DescribeExportTasks", "CancelExportTask",
-                                               "DescribeDBClusters"};
+                                               "DescribeDBClusters", "DescribeExportTaskTables"};
   auto it = params.find("Action");
   if (it == params.end()) return "none";
   return kKnown.count(it->second) ? it->second : "other";
@@ -117,6 +118,46 @@ std::optional<std::string> TargetPath(std::string_view target) {
   return *path;
 }
 
+constexpr std::string_view kConsolePath = "/console/";
+
+// Sent with every /console/ answer: scripts, styles and requests from the
+// service's own origin only (no inline code, no CDN), no framing, no MIME
+// sniffing, no referrer.
+constexpr std::string_view kConsoleCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+void AddConsoleHeaders(HttpResponse* out, std::string_view cache_control) {
+  out->headers.emplace_back("Content-Security-Policy", std::string(kConsoleCsp));
+  out->headers.emplace_back("X-Content-Type-Options", "nosniff");
+  out->headers.emplace_back("X-Frame-Options", "DENY");
+  out->headers.emplace_back("Referrer-Policy", "no-referrer");
+  out->headers.emplace_back("Cache-Control", std::string(cache_control));
+}
+
+// `name` is what follows /console/: "" (the page), "config.json" (the region
+// to sign for; no secret, so unauthenticated), or an embedded file.
+HttpResponse ConsoleResponse(std::string_view name, const std::string& region) {
+  HttpResponse out;
+  if (name == "config.json") {
+    out.content_type = "application/json";
+    out.body = "{\"region\":\"" + region + "\"}\n";
+    AddConsoleHeaders(&out, "no-store");
+    return out;
+  }
+  const ConsoleAsset* asset = FindConsoleAsset(name.empty() ? "index.html" : name);
+  if (asset == nullptr) {
+    out = TextResponse(404, "not found\n");
+    AddConsoleHeaders(&out, "no-store");
+    return out;
+  }
+  out.content_type = std::string(asset->content_type);
+  out.body = std::string(asset->body);
+  // Revalidated on each load: a new binary serves a new console at once.
+  AddConsoleHeaders(&out, "no-cache");
+  return out;
+}
+
 }  // namespace
 
 const std::string* FindHeader(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
@@ -168,6 +209,14 @@ HttpResponse HttpRoutes::Handle(const HttpRequest& request) const {
     if (get || method == "POST") return HandleApi(request);
   } else if (path == "/healthz") {
     if (get) return TextResponse(200, "ok\n");
+  } else if (path == "/console") {
+    if (get) {
+      HttpResponse out = TextResponse(301, "moved to /console/\n");
+      out.headers.emplace_back("Location", std::string(kConsolePath));
+      return out;
+    }
+  } else if (path && path->starts_with(kConsolePath)) {
+    if (get) return ConsoleResponse(std::string_view(*path).substr(kConsolePath.size()), auth_->region());
   } else if (path == "/metrics") {
     if (get) {
       HttpResponse out = TextResponse(200, metrics_->Render(manager_->List()));

@@ -165,6 +165,7 @@ ApiResponse QueryApi::Handle(const FormParams& params, const std::string& reques
   if (*action == "DescribeExportTasks") return DescribeExportTasks(params, request_id);
   if (*action == "CancelExportTask") return CancelExportTask(params, request_id);
   if (*action == "DescribeDBClusters") return DescribeDBClusters(params, request_id);
+  if (*action == "DescribeExportTaskTables") return DescribeExportTaskTables(params, request_id);
   return ErrorResponse(api_error::kInvalidAction, "The action " + *action + " is not valid for this web service.",
                        request_id);
 }

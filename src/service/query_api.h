@@ -2,10 +2,12 @@
 // QueryApi: the RDS export-task API in the AWS Query protocol (form-encoded
 // parameters in, XML in namespace http://rds.amazonaws.com/doc/2014-10-31/
 // out), for requests already authenticated. Actions: StartExportTask,
-// DescribeExportTasks, CancelExportTask, DescribeDBClusters. Every error is
+// DescribeExportTasks, CancelExportTask, DescribeDBClusters, and the dbexport
+// extension DescribeExportTaskTables (task_tables.cc). Every error is
 // an <ErrorResponse> with the wire code and HTTP status of reference.md
 // section 1, so that the AWS CLI and boto3 raise the named exceptions.
-// Thread-safe; never blocks on export work.
+// Thread-safe; never blocks on export work (DescribeExportTaskTables reads
+// the task's manifests from S3).
 
 #include <map>
 #include <string>
@@ -44,6 +46,9 @@ inline constexpr ApiErrorCode kMissingParameter{"MissingParameter", 400};
 inline constexpr ApiErrorCode kMissingAction{"MissingAction", 400};
 inline constexpr ApiErrorCode kInvalidAction{"InvalidAction", 400};
 inline constexpr ApiErrorCode kMalformedQueryString{"MalformedQueryString", 404};
+// DescribeExportTaskTables (a dbexport extension): the task's manifests are
+// not in its bucket (not written yet) or could not be read.
+inline constexpr ApiErrorCode kExportTaskTablesUnavailable{"ExportTaskTablesUnavailable", 404};
 // Authentication (request_auth.h maps its Status codes to these).
 inline constexpr ApiErrorCode kMissingAuthenticationToken{"MissingAuthenticationToken", 403};
 inline constexpr ApiErrorCode kIncompleteSignature{"IncompleteSignature", 403};
@@ -88,6 +93,7 @@ class QueryApi {
   ApiResponse DescribeExportTasks(const FormParams& params, const std::string& request_id) const;
   ApiResponse CancelExportTask(const FormParams& params, const std::string& request_id) const;
   ApiResponse DescribeDBClusters(const FormParams& params, const std::string& request_id) const;
+  ApiResponse DescribeExportTaskTables(const FormParams& params, const std::string& request_id) const;
 
   const ServiceConfig* config_;
   TaskManager* manager_;

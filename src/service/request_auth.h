@@ -42,6 +42,9 @@ class RequestAuthenticator {
   // AWS sends for that case.
   Result<std::string> Verify(const IncomingRequest& request, TimeMs now) const;
 
+  // The region requests must be signed for (the web console asks for it).
+  const std::string& region() const { return config_->region; }
+
  private:
   const ServiceConfig* config_;
 };
