@@ -1,0 +1,269 @@
+// Drives the dbexport web console in headless Chromium (puppeteer-core and
+// Debian's chromium; no downloaded browser). Reads its settings as JSON on
+// stdin (see tests/integration/service/test_console.py); prints each step;
+// exits 1 at the first step that fails. With settings.screenshots set, saves
+// PNGs of each page there.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+const settings = JSON.parse(readFileSync(0, "utf8"));
+const STEP_TIMEOUT = 60_000;
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+  } catch (error) {
+    error.message = `${name}: ${error.message}`;
+    throw error;
+  }
+  console.log(`ok   ${name} (${Date.now() - started} ms)`);
+}
+
+const browser = await puppeteer.launch({
+  executablePath: settings.chromium,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--lang=en-US"],
+});
+let exitCode = 0;
+const consoleErrors = [];
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.on("console", (message) => {
+    // The API's 4xx answers (refused sign-in, validation errors) are logged
+    // by Chromium as failed loads; they are expected here.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      consoleErrors.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+  await page.setViewport({ width: 1280, height: 860 });
+
+  const shot = async (name, options = {}) => {
+    if (!settings.screenshots) return;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await page.screenshot({ path: join(settings.screenshots, `${name}.png`), ...options });
+  };
+  const visible = (selector) => page.waitForSelector(selector, { visible: true });
+  const text = (selector) => page.$eval(selector, (node) => node.textContent.trim());
+  const storedKeys = () => page.evaluate(() => sessionStorage.length);
+  const setValue = async (selector, value) => {
+    await page.$eval(selector, (node) => { node.value = ""; });
+    await page.type(selector, value);
+  };
+  const waitForText = (selector, expected) =>
+    page.waitForFunction((s, e) => {
+      const node = document.querySelector(s);
+      return node && node.offsetParent !== null && node.textContent.includes(e);
+    }, {}, selector, expected);
+
+  await step("the sign-in page loads from /console", async () => {
+    await page.goto(settings.url, { waitUntil: "load" });
+    await visible("#page-signin");
+    check(page.url().endsWith("/console/"), `redirected to /console/ (at ${page.url()})`);
+    await page.waitForFunction(() => document.querySelector("#signin-region").value !== "");
+    check((await page.$eval("#signin-region", (n) => n.value)) === "us-east-1", "region from config.json");
+    check(await page.$eval("#signin-key", (n) => n.labels[0].textContent === "Access key ID"), "labelled key field");
+    await shot("signin");
+  });
+
+  await step("a wrong secret is refused and nothing is stored", async () => {
+    await setValue("#signin-key", settings.accessKeyId);
+    await setValue("#signin-secret", "not-the-secret");
+    await page.click("#signin-submit");
+    await visible("#signin-error");
+    check((await text("#signin-error")).includes("SignatureDoesNotMatch"), await text("#signin-error"));
+    check((await storedKeys()) === 0, "sessionStorage stays empty");
+    check(await page.$eval("#page-exports", (n) => n.hidden), "the list stays hidden");
+  });
+
+  await step("signing in with the right secret shows the exports", async () => {
+    await setValue("#signin-secret", settings.secretAccessKey);
+    await page.keyboard.press("Enter");
+    await visible("#page-exports");
+    check((await storedKeys()) === 1, "credentials kept in sessionStorage");
+    check((await text("#session-key")) === settings.accessKeyId, "the key is shown");
+  });
+
+  await step("keyboard only: Tab to 'Export to Amazon S3', Enter opens the form", async () => {
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    let reached = false;
+    for (let i = 0; i < 30 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => document.activeElement && document.activeElement.id === "new-export");
+    }
+    check(reached, "the start button is reachable with Tab");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== "none", "focus is visible");
+    await page.keyboard.press("Enter");
+    await visible("#page-new");
+    await page.waitForFunction(() => document.querySelector("#export-cluster").options.length >= 2);
+  });
+
+  const fillForm = async ({ id, cluster, bucket }) => {
+    await setValue("#export-id", id);
+    await page.select("#export-cluster", cluster);
+    await setValue("#export-bucket", bucket);
+    await setValue("#export-prefix", "console");
+    await setValue("#export-role", settings.roleArn);
+    await setValue("#export-kms", settings.kmsKeyId);
+  };
+
+  await step("an invalid bucket name is shown beside the bucket field", async () => {
+    await fillForm({ id: "console-shop", cluster: settings.cluster, bucket: "Bad_Bucket" });
+    await page.click("#export-submit");
+    await visible("#export-bucket-error");
+    check((await text("#export-bucket-error")).includes("InvalidS3BucketFault"), await text("#export-bucket-error"));
+    check(await page.$eval("#export-bucket", (n) => n.getAttribute("aria-invalid") === "true"), "aria-invalid");
+    check(await page.$eval("#export-id-error", (n) => n.hidden), "no error on the identifier");
+    check(await page.evaluate(() => document.activeElement.id === "export-bucket"), "focus on the bucket field");
+    await shot("export-form-error", { fullPage: true });
+  });
+
+  await step("an invalid identifier is shown beside the identifier field", async () => {
+    await setValue("#export-id", "9-not--valid-");
+    await setValue("#export-bucket", settings.bucket);
+    await page.click("#export-submit");
+    await visible("#export-id-error");
+    check((await text("#export-id-error")).includes("ExportTaskIdentifier"), await text("#export-id-error"));
+    check(await page.$eval("#export-bucket-error", (n) => n.hidden), "the bucket error is gone");
+  });
+
+  await step("an export started from the form reaches Complete in the list", async () => {
+    await setValue("#export-id", "console-shop");
+    await page.click("#export-submit");
+    await page.waitForFunction(() => location.hash === "#/exports/console-shop");
+    await visible("#page-details");
+    await page.goto(settings.url + "/#/exports", { waitUntil: "load" });
+    await visible("#page-exports");
+    await waitForText('tr[data-task="console-shop"] .badge', "Complete");
+    const row = await page.$eval('tr[data-task="console-shop"]', (n) => n.textContent);
+    check(row.includes(`s3://${settings.bucket}/console/console-shop/`), `location in the row: ${row}`);
+    check(row.includes("100%"), "progress 100%");
+    await shot("exports");
+  });
+
+  await step("filters: status 'failed' hides the complete export", async () => {
+    await page.select("#filter-status", "failed");
+    await page.waitForFunction(() => !document.querySelector('tr[data-task="console-shop"]'));
+    await page.select("#filter-status", "");
+    await visible('tr[data-task="console-shop"]');
+  });
+
+  await step("the details show per-table rows equal to PostgreSQL's counts and the skipped table", async () => {
+    await page.click('tr[data-task="console-shop"] a');
+    await visible("#page-details");
+    await visible("#tables-table");
+    const rows = await page.$$eval("#tables-body tr", (trs) => trs.map((tr) => ({
+      target: tr.dataset.table,
+      status: tr.children[1].textContent.trim(),
+      rows: tr.children[2].textContent.trim(),
+    })));
+    for (const [target, count] of Object.entries(settings.expectedRows)) {
+      const row = rows.find((r) => r.target === target);
+      check(row, `a row for ${target} in ${JSON.stringify(rows)}`);
+      check(row.status === "Complete", `${target} complete`);
+      check(row.rows === count.toLocaleString("en-US"), `${target}: ${row.rows} rows, PostgreSQL has ${count}`);
+    }
+    await visible("#details-warnings");
+    const warnings = await text("#details-warnings-body");
+    check(warnings.includes(settings.skippedTable), `skipped table listed: ${warnings}`);
+    check(await page.$$eval("#details-warnings table", (t) => t.length) >= 1, "skipped tables shown as a table");
+    check((await text("#details-location")) === `s3://${settings.bucket}/console/console-shop/`, "S3 location");
+    check(await page.$eval("#details-cancel", (n) => n.hidden), "no cancel button on a complete export");
+    await shot("details", { fullPage: true });
+    await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+    await shot("details-dark", { fullPage: true });
+    await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
+  });
+
+  await step("a running export is canceled through the confirmation dialog", async () => {
+    await page.goto(settings.url + "/#/export/new", { waitUntil: "load" });
+    await visible("#page-new");
+    await page.waitForFunction(() => document.querySelector("#export-cluster").options.length >= 2);
+    await fillForm({ id: "console-big", cluster: settings.bigCluster, bucket: settings.bucket });
+    await page.click("#export-submit");
+    await page.waitForFunction(() => location.hash === "#/exports/console-big");
+    await visible("#details-cancel");
+    // Escape closes the dialog and cancels nothing.
+    await page.click("#details-cancel");
+    await page.waitForSelector("#cancel-dialog[open]");
+    check((await text("#cancel-text")).includes("console-big"), "the dialog names the task");
+    check(await page.evaluate(() => document.activeElement.id === "cancel-keep"), "focus starts on 'Keep running'");
+    await shot("cancel-dialog");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#cancel-dialog:not([open])");
+    check(await page.evaluate(() => document.activeElement.id === "details-cancel"), "focus returns to the button");
+    // Keyboard: Enter on the focused button opens it, Tab to confirm, Enter.
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#cancel-dialog[open]");
+    await page.keyboard.press("Tab");
+    check(await page.evaluate(() => document.activeElement.id === "cancel-confirm"), "Tab reaches 'Cancel export'");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#cancel-dialog:not([open])");
+    await waitForText('#details-fields dd[data-field="Status"]', "Canceled");
+    await page.goto(settings.url + "/#/exports", { waitUntil: "load" });
+    await waitForText('tr[data-task="console-big"] .badge', "Canceled");
+  });
+
+  await step("an export to a missing bucket fails and its cause is in the details", async () => {
+    await page.goto(settings.url + "/#/export/new", { waitUntil: "load" });
+    await page.waitForFunction(() => document.querySelector("#export-cluster").options.length >= 2);
+    await fillForm({ id: "console-missing", cluster: settings.cluster, bucket: settings.missingBucket });
+    await page.click("#export-submit");
+    await page.waitForFunction(() => location.hash === "#/exports/console-missing");
+    await visible("#details-failure");
+    const cause = await text("#details-failure-text");
+    check(cause.includes(settings.missingBucket) || /bucket/i.test(cause), `failure cause names the bucket: ${cause}`);
+    await waitForText('#details-fields dd[data-field="Status"]', "Failed");
+    await page.waitForFunction(() => document.querySelector("#tables-note").textContent !== "Loading…");
+  });
+
+  await step("a reload keeps the session", async () => {
+    await page.reload({ waitUntil: "load" });
+    await visible("#page-details");
+    check(await page.$eval("#page-signin", (n) => n.hidden), "no sign-in after reload");
+  });
+
+  await step("a phone-sized viewport has no horizontal scrolling", async () => {
+    await page.setViewport({ width: 375, height: 812, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    for (const hash of ["#/exports", "#/exports/console-shop", "#/export/new"]) {
+      await page.goto(settings.url + "/" + hash, { waitUntil: "load" });
+      await page.waitForSelector(".page:not([hidden])");
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      check(widths[0] <= widths[1], `${hash}: page ${widths[0]}px wide in a ${widths[1]}px viewport`);
+      if (hash === "#/exports") {
+        await visible('tr[data-task="console-shop"]');
+        await shot("exports-phone");
+      }
+    }
+    await page.setViewport({ width: 1280, height: 860 });
+  });
+
+  await step("sign-out ends the session", async () => {
+    await page.goto(settings.url + "/#/exports", { waitUntil: "load" });
+    await visible("#sign-out");
+    await page.click("#sign-out");
+    await visible("#page-signin");
+    check((await storedKeys()) === 0, "sessionStorage is empty");
+    await page.reload({ waitUntil: "load" });
+    await visible("#page-signin");
+  });
+
+  check(consoleErrors.length === 0, `no errors in the browser console: ${consoleErrors.join("; ")}`);
+} catch (error) {
+  console.log(`FAIL ${error.stack || error}`);
+  if (consoleErrors.length) console.log(`browser console: ${consoleErrors.join("\n")}`);
+  exitCode = 1;
+} finally {
+  await browser.close();
+}
+process.exit(exitCode);
