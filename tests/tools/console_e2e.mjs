@@ -147,7 +147,6 @@ try {
     const row = await page.$eval('tr[data-task="console-shop"]', (n) => n.textContent);
     check(row.includes(`s3://${settings.bucket}/console/console-shop/`), `location in the row: ${row}`);
     check(row.includes("100%"), "progress 100%");
-    await shot("exports");
   });
 
   await step("filters: status 'failed' hides the complete export", async () => {
@@ -224,6 +223,16 @@ try {
     check(cause.includes(settings.missingBucket) || /bucket/i.test(cause), `failure cause names the bucket: ${cause}`);
     await waitForText('#details-fields dd[data-field="Status"]', "Failed");
     await page.waitForFunction(() => document.querySelector("#tables-note").textContent !== "Loading…");
+  });
+
+  await step("the list shows the three exports, newest first", async () => {
+    await page.goto(settings.url + "/#/exports", { waitUntil: "load" });
+    await waitForText('tr[data-task="console-missing"] .badge', "Failed");
+    const order = await page.$$eval("#exports-body tr", (trs) => trs.map((tr) => tr.dataset.task));
+    check(JSON.stringify(order) === JSON.stringify(["console-missing", "console-big", "console-shop"]),
+      `newest first: ${order}`);
+    await shot("exports");
+    await page.goto(settings.url + "/#/exports/console-missing", { waitUntil: "load" });
   });
 
   await step("a reload keeps the session", async () => {

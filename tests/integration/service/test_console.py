@@ -13,12 +13,17 @@ tests/tools/node_modules (scripts/install-deps); a missing one fails."""
 import json
 import os
 import subprocess
+import time
 import unittest
 import urllib.error
 import urllib.request
 
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
 from service_harness import (ACCOUNT, ADMIN_KEY, ADMIN_SECRET, REGION, ServiceTestCase, create_key, ensure_role, env,
-                             psql, recreate_bucket, recreate_database)
+                             export_args, psql, recreate_bucket, recreate_database)
 
 BUCKET = "console-e2e"
 MISSING_BUCKET = "console-e2e-no-such-bucket"
@@ -46,6 +51,21 @@ def get(url):
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
+
+
+def signed_post(endpoint, params, secret=ADMIN_SECRET):
+    """POSTs a Query API request signed with SigV4 (botocore's signer); returns (status, body text)."""
+    request = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=params,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(ADMIN_KEY, secret), "rds", REGION).add_auth(request)
+    prepared = request.prepare()
+    http = urllib.request.Request(prepared.url, data=prepared.body.encode() if isinstance(prepared.body, str)
+                                  else prepared.body, headers=dict(prepared.headers), method="POST")
+    try:
+        with urllib.request.urlopen(http, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 class ConsoleTest(ServiceTestCase):
@@ -102,6 +122,45 @@ class ConsoleTest(ServiceTestCase):
         _, _, page = get(service.endpoint + "/console/")
         self.assertNotIn(b"http://", page)
         self.assertNotIn(b"https://", page)
+
+    def test_describe_export_task_tables(self):
+        service = self.start_console_service()
+        tables = {"Action": "DescribeExportTaskTables", "Version": "2014-10-31"}
+        status, body = signed_post(service.endpoint, tables)
+        self.assertEqual(status, 400, body)
+        self.assertIn("<Code>MissingParameter</Code>", body)
+        status, body = signed_post(service.endpoint, {**tables, "ExportTaskIdentifier": "nosuch"})
+        self.assertEqual(status, 404, body)
+        self.assertIn("<Code>ExportTaskNotFound</Code>", body)
+        status, body = signed_post(service.endpoint, {**tables, "ExportTaskIdentifier": "nosuch"}, secret="wrong")
+        self.assertEqual(status, 403, body)
+        self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
+
+        rds = service.rds()
+        rds.start_export_task(**export_args("tables-big", CLUSTER_BIG, BUCKET, self.role, self.key,
+                                            S3Prefix="api"))
+        status, body = signed_post(service.endpoint, {**tables, "ExportTaskIdentifier": "tables-big"})
+        self.assertEqual(status, 404, body)
+        self.assertIn("<Code>ExportTaskTablesUnavailable</Code>", body)
+        self.assertIn("No per-table manifests (export_tables_info_*.json) of export task tables-big are at "
+                      f"s3://{BUCKET}/api/tables-big/ yet.", body)
+        rds.cancel_export_task(ExportTaskIdentifier="tables-big")
+
+        rds.start_export_task(**export_args("tables-shop", CLUSTER_SMALL, BUCKET, self.role, self.key,
+                                            S3Prefix="api"))
+        deadline = time.time() + 60
+        while rds.describe_export_tasks(ExportTaskIdentifier="tables-shop")["ExportTasks"][0]["Status"] != "COMPLETE":
+            self.assertLess(time.time(), deadline, service.log())
+            time.sleep(0.5)
+        status, body = signed_post(service.endpoint, {**tables, "ExportTaskIdentifier": "tables-shop"})
+        self.assertEqual(status, 200, body)
+        self.assertIn(f"<S3Location>s3://{BUCKET}/api/tables-shop/</S3Location>", body)
+        self.assertIn(f"<Target>{DB_SMALL}.public.customers</Target><Status>COMPLETE</Status>"
+                      "<NumberOfRows>1234</NumberOfRows><NumberOfFiles>1</NumberOfFiles>", body)
+        self.assertIn(f"<Target>{DB_SMALL}.public.orders</Target><Status>COMPLETE</Status>"
+                      "<NumberOfRows>5678</NumberOfRows>", body)
+        self.assertIn(f"<Target>{DB_SMALL}.public.scratch</Target><Status>SKIPPED</Status>"
+                      "<Reason>UNLOGGED_TABLE", body)
 
     def test_console_in_chromium(self):
         service = self.start_console_service()

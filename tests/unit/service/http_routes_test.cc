@@ -153,5 +153,49 @@ TEST_F(ServiceHttpRoutes, VerifiesApiRequestsAndTagsThemWithARequestId) {
             std::string::npos);
 }
 
+
+TEST_F(ServiceHttpRoutes, ServesTheConsoleWithStrictHeaders) {
+  HttpResponse response = Handle("GET", "/console");
+  EXPECT_EQ(response.status, 301);
+  ASSERT_NE(Header(response, "Location"), nullptr);
+  EXPECT_EQ(*Header(response, "Location"), "/console/");
+
+  for (const auto& [target, type] : std::vector<std::pair<std::string, std::string>>{
+           {"/console/", "text/html; charset=utf-8"},
+           {"/console/index.html", "text/html; charset=utf-8"},
+           {"/console/app.js", "text/javascript; charset=utf-8"},
+           {"/console/console.css", "text/css; charset=utf-8"}}) {
+    SCOPED_TRACE(target);
+    response = Handle("GET", target);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.content_type, type);
+    EXPECT_FALSE(response.body.empty());
+    ASSERT_NE(Header(response, "Content-Security-Policy"), nullptr);
+    EXPECT_EQ(Header(response, "Content-Security-Policy")->rfind("default-src 'self';", 0), 0u);
+    EXPECT_EQ(*Header(response, "X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(*Header(response, "X-Frame-Options"), "DENY");
+    EXPECT_EQ(*Header(response, "Cache-Control"), "no-cache");
+  }
+  EXPECT_EQ(Handle("GET", "/console/").body.rfind("<!doctype html>", 0), 0u);
+}
+
+TEST_F(ServiceHttpRoutes, TellsTheConsoleTheRegionWithoutAuthentication) {
+  HttpResponse response = Handle("GET", "/console/config.json");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, "{\"region\":\"us-east-1\"}\n");
+  EXPECT_EQ(*Header(response, "Cache-Control"), "no-store");
+}
+
+TEST_F(ServiceHttpRoutes, RefusesUnknownConsoleFilesAndMethods) {
+  HttpResponse response = Handle("GET", "/console/secret.txt");
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(*Header(response, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(Handle("GET", "/console/../healthz").status, 404);
+  response = Handle("POST", "/console/");
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(*Header(response, "Allow"), "GET, HEAD");
+}
+
 }  // namespace
 }  // namespace dbexport::service
