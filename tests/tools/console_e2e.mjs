@@ -136,6 +136,21 @@ try {
     check(await page.$eval("#export-bucket-error", (n) => n.hidden), "the bucket error is gone");
   });
 
+  await step("a role of another account and a malformed KMS key are shown beside their fields", async () => {
+    await setValue("#export-id", "console-shop");
+    await setValue("#export-role", "arn:aws:iam::999999999999:role/export");
+    await page.click("#export-submit");
+    await visible("#export-role-error");
+    check((await text("#export-role-error")).includes("IamRoleMissingPermissions"), await text("#export-role-error"));
+    check(await page.$eval("#export-id-error", (n) => n.hidden), "the identifier error is gone");
+    await setValue("#export-role", settings.roleArn);
+    await setValue("#export-kms", "not a key");
+    await page.click("#export-submit");
+    await visible("#export-kms-error");
+    check((await text("#export-kms-error")).includes("KMSKeyNotAccessibleFault"), await text("#export-kms-error"));
+    await setValue("#export-kms", settings.kmsKeyId);
+  });
+
   await step("an export started from the form reaches Complete in the list", async () => {
     await setValue("#export-id", "console-shop");
     await page.click("#export-submit");
