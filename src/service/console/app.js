@@ -58,6 +58,12 @@ function formatBytes(bytes) {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+// TotalExtractedDataInGB is whole gigabytes, rounded down.
+function formatGb(task) {
+  const gb = task.extractedGb ?? 0;
+  return gb === 0 && task.status !== "STARTING" ? "under 1 GB" : `${gb} GB`;
+}
+
 function formatNumber(n) {
   return n === null || n === undefined ? "—" : n.toLocaleString("en-US");
 }
@@ -328,7 +334,7 @@ function renderExports() {
       cell("Snapshot time", formatTime(task.snapshotTime)),
       cell("Started", formatTime(task.startTime)),
       cell("Ended", formatTime(task.endTime)),
-      cell("Size", `${task.extractedGb ?? 0} GB`),
+      cell("Size", formatGb(task)),
       actions);
   });
   body.replaceChildren(...rows);
@@ -578,7 +584,7 @@ function renderTaskFields(task) {
     ["Snapshot time", formatTime(task.snapshotTime)],
     ["Started", formatTime(task.startTime)],
     ["Ended", formatTime(task.endTime)],
-    ["Data extracted", `${task.extractedGb ?? 0} GB`],
+    ["Data extracted", formatGb(task)],
   ];
   $("details-fields").replaceChildren(...fields.flatMap(([name, value]) => [
     el("dt", { text: name }),
@@ -589,7 +595,11 @@ function renderTaskFields(task) {
 function renderTables(result) {
   const table = $("tables-table");
   table.hidden = false;
-  $("tables-note").textContent = `From the manifests at ${result.location}`;
+  const files = result.tables.reduce((sum, t) => sum + (t.files ?? 0), 0);
+  const size = result.tables.reduce((sum, t) => sum + (t.sizeBytes ?? 0), 0);
+  $("tables-note").textContent = `${result.tables.length} table${result.tables.length === 1 ? "" : "s"}, ` +
+    `${formatNumber(files)} Parquet file${files === 1 ? "" : "s"}, ${formatBytes(size)}, ` +
+    `from the manifests at ${result.location}`;
   $("tables-body").replaceChildren(...result.tables.map((t) => {
     const cell = (label, value) => el("td", { "data-label": label }, value);
     const partitions = t.partitions === null ? "—" : `${formatNumber(t.completedPartitions)} of ${formatNumber(t.partitions)}` +
