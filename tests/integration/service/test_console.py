@@ -162,6 +162,38 @@ class ConsoleTest(ServiceTestCase):
         self.assertIn(f"<Target>{DB_SMALL}.public.scratch</Target><Status>SKIPPED</Status>"
                       "<Reason>UNLOGGED_TABLE", body)
 
+    def run_console(self, service, settings):
+        """Runs console_e2e.mjs with `settings` (plus the common ones); fails with its output and the service log."""
+        settings = {"url": service.endpoint + "/console",
+                    "chromium": os.environ.get("DBX_CHROMIUM", "/usr/bin/chromium"),
+                    "accessKeyId": ADMIN_KEY, "secretAccessKey": ADMIN_SECRET, "screenshots": "", **settings}
+        tool = os.path.join(env("DBX_SOURCE_DIR"), "tests", "tools", "console_e2e.mjs")
+        r = subprocess.run(["node", tool], input=json.dumps(settings), capture_output=True, text=True, timeout=240)
+        if r.returncode != 0:
+            self.fail(f"console_e2e.mjs failed (exit {r.returncode}):\n{r.stdout}\n{r.stderr}\n"
+                      f"--- service log ---\n{service.log()[-4000:]}")
+        print(r.stdout)
+
+    def test_console_pages_through_many_tasks(self):
+        # More tasks than one DescribeExportTasks page (100) and than one
+        # console page (50): exports to a missing bucket, which fail at once.
+        service = self.start_console_service()
+        rds = service.rds()
+        count = 130
+        for i in range(count):
+            args = export_args(f"page-{i:03d}", CLUSTER_SMALL, MISSING_BUCKET, self.role, self.key)
+            deadline = time.time() + 30
+            while True:
+                try:
+                    rds.start_export_task(**args)
+                    break
+                except rds.exceptions.InvalidExportSourceStateFault:
+                    # At most five run at once; these fail within milliseconds.
+                    self.assertLess(time.time(), deadline, service.log()[-2000:])
+                    time.sleep(0.05)
+        self.run_console(service, {"mode": "paging", "taskCount": count, "newest": f"page-{count - 1:03d}",
+                                   "oldest": "page-000"})
+
     def test_console_in_chromium(self):
         service = self.start_console_service()
         expected_rows = {}
@@ -170,22 +202,13 @@ class ConsoleTest(ServiceTestCase):
             expected_rows[f"{DB_SMALL}.public.{table}"] = count
         source_dir = env("DBX_SOURCE_DIR")
         screenshots = os.path.join(source_dir, "docs", "console") if os.environ.get("DBX_CONSOLE_SCREENSHOTS") else ""
-        settings = {
-            "url": service.endpoint + "/console",
-            "chromium": os.environ.get("DBX_CHROMIUM", "/usr/bin/chromium"),
-            "accessKeyId": ADMIN_KEY, "secretAccessKey": ADMIN_SECRET,
+        self.run_console(service, {
             "roleArn": self.role, "kmsKeyId": self.key,
             "bucket": BUCKET, "missingBucket": MISSING_BUCKET,
             "cluster": arn(CLUSTER_SMALL), "bigCluster": arn(CLUSTER_BIG),
             "expectedRows": expected_rows, "skippedTable": f"{DB_SMALL}.public.scratch",
             "screenshots": screenshots,
-        }
-        tool = os.path.join(source_dir, "tests", "tools", "console_e2e.mjs")
-        r = subprocess.run(["node", tool], input=json.dumps(settings), capture_output=True, text=True, timeout=240)
-        if r.returncode != 0:
-            self.fail(f"console_e2e.mjs failed (exit {r.returncode}):\n{r.stdout}\n{r.stderr}\n"
-                      f"--- service log ---\n{service.log()[-4000:]}")
-        print(r.stdout)
+        })
 
         # What the browser did, as the API sees it.
         rds = service.rds()
