@@ -1,5 +1,6 @@
-// Dispatch and the four actions. Parameter checks that decide an error code
-// live in start_validation.cc; XML shapes in query_render.cc.
+// Dispatch and the four RDS actions. Parameter checks that decide an error
+// code live in start_validation.cc; XML shapes in query_render.cc;
+// DescribeExportTaskTables in task_tables.cc.
 
 #include "service/query_api.h"
 

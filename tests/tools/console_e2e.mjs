@@ -226,7 +226,10 @@ try {
       check((await text("#details-location")) === `s3://${settings.bucket}/console/console-shop/`, "S3 location");
       check(await page.$eval("#details-cancel", (n) => n.hidden), "no cancel button on a complete export");
       await shot("details", { fullPage: true });
+      const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+      const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      check(light === "rgb(244, 245, 247)" && dark === "rgb(15, 20, 25)", `light ${light}, dark ${dark} backgrounds`);
       await shot("details-dark", { fullPage: true });
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
     });
