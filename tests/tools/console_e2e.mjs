@@ -138,6 +138,11 @@ try {
       await page.keyboard.press("Enter");
       await visible("#page-new");
       await page.waitForFunction(() => document.querySelector("#export-cluster").options.length >= 2);
+      // Every control has an accessible name (a <label> or aria-label), on every page.
+      const unnamed = await page.$$eval("input, select, textarea, button", (nodes) => nodes
+        .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute("aria-label") && !n.textContent.trim())
+        .map((n) => n.id || n.outerHTML.slice(0, 60)));
+      check(unnamed.length === 0, `controls without a name: ${unnamed.join(", ")}`);
     });
 
     const fillForm = async ({ id, cluster, bucket }) => {
