@@ -5,6 +5,7 @@
 // #/exports/<identifier>; without credentials every page shows the sign-in.
 
 import * as api from "./api.js";
+import { fieldForError } from "./fields.js";
 
 const STORAGE_KEY = "dbexport.console.credentials";
 const POLL_MS = 3000;           // list and details refresh while shown
@@ -411,34 +412,6 @@ const FIELD_ERRORS = {
   role: "export-role-error",
   kms: "export-kms-error",
 };
-
-// The form field an API error concerns, or null for the whole form.
-export function fieldForError(code, message) {
-  switch (code) {
-    case "ExportTaskAlreadyExists": return "identifier";
-    case "InvalidS3BucketFault": return "bucket";
-    case "IamRoleNotFound":
-    case "IamRoleMissingPermissions": return "role";
-    case "KMSKeyNotAccessibleFault": return "kms";
-    case "InvalidExportOnly": return "exportonly";
-    case "DBClusterNotFoundFault":
-    case "InvalidExportSourceState": return "cluster";
-  }
-  if (code === "InvalidParameterValue" || code === "MissingParameter") {
-    const text = message || "";
-    const checks = [
-      [/ExportTaskIdentifier|identifier/i, "identifier"],
-      [/S3Prefix|prefix/i, "prefix"],
-      [/KmsKeyId|KMS/i, "kms"],
-      [/IamRoleArn|IAM role|role/i, "role"],
-      [/S3BucketName|bucket/i, "bucket"],
-      [/SourceArn|cluster/i, "cluster"],
-      [/ExportOnly/i, "exportonly"],
-    ];
-    for (const [pattern, field] of checks) if (pattern.test(text)) return field;
-  }
-  return null;
-}
 
 function clearFieldErrors() {
   for (const field of Object.keys(FIELD_INPUTS)) {
