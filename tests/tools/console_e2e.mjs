@@ -264,6 +264,9 @@ try {
       await page.keyboard.press("Enter");
       await page.waitForSelector("#cancel-dialog:not([open])");
       await waitForText('#details-fields dd[data-field="Status"]', "Canceled");
+      // Screen readers hear the change through the aria-live region.
+      await page.waitForFunction(() => /console-big is (now )?cancel/.test(document.querySelector("#live").textContent));
+      check(await page.$eval("#live", (n) => n.getAttribute("aria-live") === "polite"), "a polite live region");
       await page.goto(settings.url + "/#/exports", { waitUntil: "load" });
       await waitForText('tr[data-task="console-big"] .badge', "Canceled");
     });
