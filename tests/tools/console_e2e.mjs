@@ -271,16 +271,26 @@ try {
       await waitForText('tr[data-task="console-big"] .badge', "Canceled");
     });
 
-    await step("an export to a missing bucket fails and its cause is in the details", async () => {
+    await step("a partial export (ExportOnly) to a missing bucket fails and its cause is in the details", async () => {
       await page.goto(settings.url + "/#/export/new", { waitUntil: "load" });
       await page.waitForFunction(() => document.querySelector("#export-cluster").options.length >= 2);
       await fillForm({ id: "console-missing", cluster: settings.cluster, bucket: settings.missingBucket });
+      // Partial export: a malformed ExportOnly entry is shown beside the list, then a good one.
+      await page.click("#export-scope-partial");
+      await visible("#export-only");
+      await setValue("#export-only", "a.b.c.d");
+      await page.click("#export-submit");
+      await visible("#export-only-error");
+      check((await text("#export-only-error")).includes("InvalidExportOnly"), await text("#export-only-error"));
+      await setValue("#export-only", "console_shop.public.orders\nconsole_shop.public.customers");
       await page.click("#export-submit");
       await page.waitForFunction(() => location.hash === "#/exports/console-missing");
       await visible("#details-failure");
       const cause = await text("#details-failure-text");
       check(cause.includes(settings.missingBucket) || /bucket/i.test(cause), `failure cause names the bucket: ${cause}`);
       await waitForText('#details-fields dd[data-field="Status"]', "Failed");
+      check((await text('#details-fields dd[data-field="Exported data"]')) ===
+        "console_shop.public.orders, console_shop.public.customers", "the ExportOnly list in the details");
       await page.waitForFunction(() => document.querySelector("#tables-note").textContent !== "Loading…");
     });
 
