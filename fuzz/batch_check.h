@@ -66,12 +66,19 @@ inline void CheckBatch(const parquet::ColumnBatch& batch) {
   }
 }
 
-// Writes `batch` as one uncompressed Parquet file. A refusal is fine (a
+// Writes `batch` as one uncompressed Parquet file with small pages. A refusal is fine (a
 // value the column's type cannot hold); a crash is not.
 inline void WriteBatch(const parquet::ColumnBatch& batch) {
   DiscardStream sink;
   parquet::WriterOptions options;
   options.codec = parquet::Codec::kUncompressed;
+  // Small limits, so that small inputs cut pages and row groups and fall
+  // back from dictionary to PLAIN.
+  options.data_page_bytes = 4096;
+  options.data_page_rows = 32;
+  options.dictionary_page_bytes = 1024;
+  options.row_group_bytes = 64 << 10;
+  options.row_group_rows = 100;
   auto writer = parquet::FileWriter::Make(batch.schema(), options, &sink);
   if (!writer.ok()) {
     std::fprintf(stderr, "FileWriter::Make refused the decoder's schema: %s\n", writer.status().ToString().c_str());

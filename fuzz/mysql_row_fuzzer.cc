@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // Each value in a heap block of its exact size, so that reading past
       // its end is caught.
       texts[i].reset(new char[field.size()]);
-      std::memcpy(texts[i].get(), field.data(), field.size());
+      if (!field.empty()) std::memcpy(texts[i].get(), field.data(), field.size());
       values[i] = present && field != "\\N" ? texts[i].get() : nullptr;
       lengths[i] = static_cast<unsigned long>(field.size());
     }

@@ -111,6 +111,7 @@ bool SplitUrl(const std::string& url, UrlParts* parts) {
   parts->host = authority;
   if (parts->host.empty()) return false;
   if (!parts->port.empty()) {
+    if (parts->port.size() > 5) return false;  // std::stol below would throw on a long digit run
     for (char c : parts->port) {
       if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     }

@@ -54,7 +54,11 @@ std::vector<std::string> IndexedList(const FormParams& params, const std::string
   std::map<long, std::string> by_index;
   for (auto it = params.lower_bound(prefix); it != params.end() && it->first.rfind(prefix, 0) == 0; ++it) {
     std::string rest = it->first.substr(prefix.size());
-    if (rest.empty() || rest.size() > 9 || !std::all_of(rest.begin(), rest.end(), ::isdigit)) continue;
+    // ::isdigit of a negative char (a byte above 127) is undefined behaviour.
+    if (rest.empty() || rest.size() > 9 ||
+        !std::all_of(rest.begin(), rest.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      continue;
+    }
     by_index[std::stol(rest)] = it->second;
   }
   std::vector<std::string> out;

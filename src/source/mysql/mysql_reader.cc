@@ -15,11 +15,14 @@ bool ParseInt(const char* p, size_t n, int64_t* out) {
 }
 
 // "-123.450" at scale s -> -123450 (digits beyond s are not expected: the
-// server prints exactly the column's scale).
-bool ParseDecimal(const char* p, size_t n, int scale, __int128* out) {
+// server prints exactly the column's scale). False when the value has more
+// than `precision` (at most 38) significant digits, which also keeps it
+// within __int128.
+bool ParseDecimal(const char* p, size_t n, int precision, int scale, __int128* out) {
   bool negative = n > 0 && p[0] == '-';
   size_t i = negative ? 1 : 0;
   __int128 v = 0;
+  int digits = 0;  // significant digits of v
   int fraction = -1;
   for (; i < n; ++i) {
     if (p[i] == '.') {
@@ -28,12 +31,17 @@ bool ParseDecimal(const char* p, size_t n, int scale, __int128* out) {
       continue;
     }
     if (p[i] < '0' || p[i] > '9') return false;
+    if (v != 0 || p[i] != '0') ++digits;
+    if (digits > precision) return false;
     v = v * 10 + (p[i] - '0');
     if (fraction >= 0) ++fraction;
   }
   if (fraction < 0) fraction = 0;
   if (fraction > scale) return false;
-  for (; fraction < scale; ++fraction) v *= 10;
+  for (; fraction < scale; ++fraction) {
+    if (v != 0 && ++digits > precision) return false;
+    v *= 10;
+  }
   *out = negative ? -v : v;
   return true;
 }
@@ -224,7 +232,7 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
     case ValueReader::kDecimal64:
     case ValueReader::kDecimalFixed: {
       __int128 v;
-      if (!ParseDecimal(p, n, plan.scale, &v)) return false;
+      if (!ParseDecimal(p, n, plan.precision, plan.scale, &v)) return false;
       if (plan.reader == ValueReader::kDecimal32) {
         column->AppendFixed<int32_t>(static_cast<int32_t>(v));
       } else if (plan.reader == ValueReader::kDecimal64) {

@@ -179,6 +179,16 @@ TEST(ServiceConfig, RefusesBadUrls) {
               "dbexport.toml:1:10: 'listen' must be \"host:port\" with a port from 0 to 65535, got 'localhost'");
 }
 
+// Found by fuzz/config_fuzzer: std::stol threw std::out_of_range out of
+// ParseConfig on a port of more digits than a long holds.
+TEST(ServiceConfig, RefusesPortsOfManyDigits) {
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nendpoint_url = \"http://127.0.0.1:58888888888888888888888\"\n",
+              "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL: "
+              "'http://127.0.0.1:58888888888888888888888'");
+  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://h:000000000000000000005432/db\"\n",
+              "x");
+}
+
 TEST(ServiceConfig, RefusesDuplicates) {
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + kMinimalCluster,
               "dbexport.toml:8:8: duplicate cluster name 'shop'");
