@@ -3,8 +3,8 @@
 // error, never as an exception or a crash.
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 

@@ -23,10 +23,10 @@
 namespace dbexport::source::postgres {
 namespace {
 
-constexpr uint32_t kTypes[] = {kBoolOid,      kInt2Oid,      kInt4Oid,        kInt8Oid,  kFloat4Oid, kFloat8Oid,
-                               kByteaOid,     kTextOid,      kVarcharOid,     kBpcharOid, kNameOid,  kCharOid,
-                               kDateOid,      kTimeOid,      kTimestampOid,   kTimestamptzOid, kUuidOid, kJsonOid,
-                               kJsonbOid,     kNumericOid,   kInetOid,        kCidrOid};
+constexpr uint32_t kTypes[] = {kBoolOid,  kInt2Oid,    kInt4Oid,      kInt8Oid,        kFloat4Oid, kFloat8Oid,
+                               kByteaOid, kTextOid,    kVarcharOid,   kBpcharOid,      kNameOid,   kCharOid,
+                               kDateOid,  kTimeOid,    kTimestampOid, kTimestamptzOid, kUuidOid,   kJsonOid,
+                               kJsonbOid, kNumericOid, kInetOid,      kCidrOid};
 constexpr size_t kNumTypes = sizeof kTypes / sizeof kTypes[0];
 constexpr uint32_t kArrayOidBase = 100000;  // made-up OIDs of the array types
 constexpr int64_t kMaxValueBytes = 1 << 20;

@@ -6,6 +6,8 @@
 // lists, filters, MaxRecords, Marker, ARNs, bucket names) and answers from
 // a TaskManager whose runner fails every export at once.
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 #include "service/query_api.h"
 #include "service/task_manager.h"
@@ -29,8 +30,8 @@ constexpr size_t kMaxTasks = 500;
 
 class FailingRunner : public ExportRunner {
  public:
-  Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig&,
-                                      const exporter::ProgressObserver&, const std::atomic<bool>*) override {
+  Result<exporter::ExportSummary> Run(const ExportTask& task, const ClusterConfig&, const exporter::ProgressObserver&,
+                                      const std::atomic<bool>*) override {
     return Unavailable("export task " + task.id() + ": the fuzzer runs no exports");
   }
   Result<int> DiscardIncompleteWrites(const ExportTask&) override { return 0; }

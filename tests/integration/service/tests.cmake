@@ -6,7 +6,7 @@ foreach(module test_api test_export test_restart)
              COMMAND python3 -m unittest -v ${module}
              WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})
     set_tests_properties(service_${module} PROPERTIES
-      LABELS "integration;service_integration"
+      LABELS integration
       TIMEOUT 900
       ENVIRONMENT "DBX_SERVE_BIN=$<TARGET_FILE:dbexport> serve;DBX_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1")
   endif()

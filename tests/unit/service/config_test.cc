@@ -182,11 +182,14 @@ TEST(ServiceConfig, RefusesBadUrls) {
 // Found by fuzz/config_fuzzer: std::stol threw std::out_of_range out of
 // ParseConfig on a port of more digits than a long holds.
 TEST(ServiceConfig, RefusesPortsOfManyDigits) {
-  ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nendpoint_url = \"http://127.0.0.1:58888888888888888888888\"\n",
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster +
+                  "[s3]\nendpoint_url = \"http://127.0.0.1:58888888888888888888888\"\n",
               "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL: "
               "'http://127.0.0.1:58888888888888888888888'");
-  ExpectError(std::string(kMinimalKeys) + "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://h:000000000000000000005432/db\"\n",
-              "x");
+  ExpectError(std::string(kMinimalKeys) +
+                  "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://h:99999999999999999999/db\"\n",
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop' is not a postgresql://, mysql:// or "
+              "mariadb://user@host:port/database URL (scheme, host or port is wrong)");
 }
 
 TEST(ServiceConfig, RefusesDuplicates) {

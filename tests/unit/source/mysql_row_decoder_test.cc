@@ -28,8 +28,7 @@ Table Columns(const std::vector<MySqlColumn>& columns) {
   return t;
 }
 
-MySqlColumn Column(const char* name, const char* data_type, const char* column_type, int precision = 0,
-                   int scale = 0) {
+MySqlColumn Column(const char* name, const char* data_type, const char* column_type, int precision = 0, int scale = 0) {
   MySqlColumn c;
   c.name = name;
   c.data_type = data_type;
@@ -74,7 +73,8 @@ TEST(MySqlRowDecoder, DecodesRowsAndKeepsNullSlotsDense) {
 // __int128 holds overflowed it (undefined behaviour). A value of more
 // significant digits than the column's precision is no value of the column.
 TEST(MySqlRowDecoder, DecimalsBeyondTheirPrecisionAreUnrepresentable) {
-  Table t = Columns({Column("small", "decimal", "decimal(9,2)", 9, 2), Column("wide", "decimal", "decimal(38,0)", 38, 0)});
+  Table t =
+      Columns({Column("small", "decimal", "decimal(9,2)", 9, 2), Column("wide", "decimal", "decimal(38,0)", 38, 0)});
   parquet::ColumnBatch batch(t.schema);
   std::vector<int64_t> unrepresentable(2, 0);
   const std::string digits60(60, '9');
