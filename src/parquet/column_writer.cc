@@ -233,7 +233,7 @@ void ColumnWriter::AppendPlain(const Column& column, int64_t vb, int64_t n, cons
       if (valid != nullptr && valid[i] == 0) continue;
       auto len = static_cast<uint32_t>(off[i + 1] - off[i]);
       std::memcpy(p, &len, 4);
-      std::memcpy(p + 4, data + off[i], len);
+      if (len != 0) std::memcpy(p + 4, data + off[i], len);  // data is null when every value is empty
       p += 4 + len;
     }
     plain_.Resize(static_cast<size_t>(p - (plain_.data() + start)) + start);

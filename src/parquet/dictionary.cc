@@ -164,7 +164,9 @@ inline int32_t BytesDictionary::FindOrInsert(const uint8_t* p, size_t length, si
     if (s.index < 0) break;
     if (s.hash == tag) {
       const Entry& e = entries_[static_cast<size_t>(s.index)];
-      if (e.length == length && std::memcmp(plain_.data() + e.offset, p, length) == 0) {
+      // memcmp with a null pointer is undefined even for 0 bytes: an empty
+      // value's pointer is null when its column holds no bytes at all.
+      if (e.length == length && (length == 0 || std::memcmp(plain_.data() + e.offset, p, length) == 0)) {
         return s.index;
       }
     }

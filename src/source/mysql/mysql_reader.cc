@@ -15,11 +15,14 @@ bool ParseInt(const char* p, size_t n, int64_t* out) {
 }
 
 // "-123.450" at scale s -> -123450 (digits beyond s are not expected: the
-// server prints exactly the column's scale).
-bool ParseDecimal(const char* p, size_t n, int scale, __int128* out) {
+// server prints exactly the column's scale). False when the value has more
+// than `precision` (at most 38) significant digits, which also keeps it
+// within __int128.
+bool ParseDecimal(const char* p, size_t n, int precision, int scale, __int128* out) {
   bool negative = n > 0 && p[0] == '-';
   size_t i = negative ? 1 : 0;
   __int128 v = 0;
+  int digits = 0;  // significant digits of v
   int fraction = -1;
   for (; i < n; ++i) {
     if (p[i] == '.') {
@@ -28,12 +31,17 @@ bool ParseDecimal(const char* p, size_t n, int scale, __int128* out) {
       continue;
     }
     if (p[i] < '0' || p[i] > '9') return false;
+    if (v != 0 || p[i] != '0') ++digits;
+    if (digits > precision) return false;
     v = v * 10 + (p[i] - '0');
     if (fraction >= 0) ++fraction;
   }
   if (fraction < 0) fraction = 0;
   if (fraction > scale) return false;
-  for (; fraction < scale; ++fraction) v *= 10;
+  for (; fraction < scale; ++fraction) {
+    if (v != 0 && ++digits > precision) return false;
+    v *= 10;
+  }
   *out = negative ? -v : v;
   return true;
 }
@@ -154,22 +162,10 @@ class MySqlChunkReader : public ChunkReader {
         }
         return batch->num_rows() > 0;
       }
-      unsigned long* lengths = mysql_fetch_lengths(result_);
-      for (size_t i = 0; i < n; ++i) {
-        parquet::Column& column = batch->column(static_cast<int>(i));
-        const ColumnPlan& plan = (*plans_)[i];
-        if (row[i] != nullptr && static_cast<int64_t>(lengths[i]) > max_value_bytes_) {
-          return Status(StatusCode::kResourceExhausted,
-                        context_ + ": column \"" + plan.name + "\" holds a value of " + std::to_string(lengths[i]) +
-                            " bytes, close to or above the 500 MB limit for a value");
-        }
-        bool present = row[i] != nullptr && AppendValue(plan, row[i], lengths[i], &column);
-        if (row[i] != nullptr && !present) ++unrepresentable_[i];
-        if (!present) AppendNull(batch->schema().fields[i], &column);
-        column.valid.push_back(present ? 1 : 0);
-        bytes += static_cast<int64_t>(lengths[i]);
-      }
-      batch->set_num_rows(batch->num_rows() + 1);
+      const unsigned long* lengths = mysql_fetch_lengths(result_);
+      Status st = AppendRow(*plans_, row, lengths, max_value_bytes_, batch, &unrepresentable_);
+      if (!st.ok()) return Status(st.code(), context_ + ": " + st.message());
+      for (size_t i = 0; i < n; ++i) bytes += static_cast<int64_t>(lengths[i]);
     }
     bytes_read_ += bytes;
     return true;
@@ -188,15 +184,6 @@ class MySqlChunkReader : public ChunkReader {
   }
 
  private:
-  static void AppendNull(const parquet::Field& field, parquet::Column* column) {
-    int width = parquet::FixedValueWidth(field);
-    if (width == 0) {
-      column->offsets.push_back(static_cast<int64_t>(column->data.size()));
-    } else {
-      column->fixed.resize(column->fixed.size() + static_cast<size_t>(width));
-    }
-  }
-
   MySqlSnapshot* snapshot_;
   std::unique_ptr<MySqlConnection> session_;
   MYSQL_RES* result_;
@@ -245,7 +232,7 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
     case ValueReader::kDecimal64:
     case ValueReader::kDecimalFixed: {
       __int128 v;
-      if (!ParseDecimal(p, n, plan.scale, &v)) return false;
+      if (!ParseDecimal(p, n, plan.precision, plan.scale, &v)) return false;
       if (plan.reader == ValueReader::kDecimal32) {
         column->AppendFixed<int32_t>(static_cast<int32_t>(v));
       } else if (plan.reader == ValueReader::kDecimal64) {
@@ -287,6 +274,33 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
       return true;
   }
   return false;
+}
+
+Status AppendRow(const std::vector<ColumnPlan>& plans, const char* const* values, const unsigned long* lengths,
+                 int64_t max_value_bytes, parquet::ColumnBatch* batch, std::vector<int64_t>* unrepresentable) {
+  for (size_t i = 0; i < plans.size(); ++i) {
+    parquet::Column& column = batch->column(static_cast<int>(i));
+    const ColumnPlan& plan = plans[i];
+    if (values[i] != nullptr && static_cast<int64_t>(lengths[i]) > max_value_bytes) {
+      return Status(StatusCode::kResourceExhausted,
+                    "column \"" + plan.name + "\" holds a value of " + std::to_string(lengths[i]) +
+                        " bytes, close to or above the 500 MB limit for a value");
+    }
+    bool present = values[i] != nullptr && AppendValue(plan, values[i], lengths[i], &column);
+    if (values[i] != nullptr && !present) ++(*unrepresentable)[i];
+    if (!present) {
+      // The NULL's slot keeps the column's values dense (column_batch.h).
+      int width = parquet::FixedValueWidth(batch->schema().fields[i]);
+      if (width == 0) {
+        column.offsets.push_back(static_cast<int64_t>(column.data.size()));
+      } else {
+        column.fixed.resize(column.fixed.size() + static_cast<size_t>(width));
+      }
+    }
+    column.valid.push_back(present ? 1 : 0);
+  }
+  batch->set_num_rows(batch->num_rows() + 1);
+  return Status::OK();
 }
 
 Result<std::unique_ptr<ChunkReader>> MySqlSnapshot::OpenChunk(const TableInfo& table, const Chunk& chunk,

@@ -86,6 +86,15 @@ struct TableEntry {
 // caller stores NULL and counts it.
 bool AppendValue(const ColumnPlan& plan, const char* text, size_t size, parquet::Column* column);
 
+// Appends one text-protocol row to `batch`, whose columns match `plans`:
+// values[i] is column i's text of lengths[i] bytes, or nullptr for NULL. A
+// value AppendValue refuses is stored as NULL and counted in
+// (*unrepresentable)[i]. Fails with ResourceExhausted, naming the column,
+// on a value longer than `max_value_bytes`; the batch is then partly
+// appended and must be discarded.
+Status AppendRow(const std::vector<ColumnPlan>& plans, const char* const* values, const unsigned long* lengths,
+                 int64_t max_value_bytes, parquet::ColumnBatch* batch, std::vector<int64_t>* unrepresentable);
+
 class MySqlSnapshot;
 
 class MySqlSource : public Source {

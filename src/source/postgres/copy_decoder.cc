@@ -282,8 +282,15 @@ Status CopyDecoder::Decode(const uint8_t* data, size_t size, parquet::ColumnBatc
       if (ndim < 0 || ndim > kMaxArrayDims || a_end - a < 8 * ndim) {
         return ValueError(i, "malformed binary array");
       }
+      // Every element takes at least its 4-byte length, which bounds the
+      // element count before the product of the dimensions can overflow.
+      const int64_t max_count = (a_end - a - 8 * ndim) / 4;
       int64_t count = ndim == 0 ? 0 : 1;
-      for (int d = 0; d < ndim; ++d, a += 8) count *= static_cast<int32_t>(Load32(a));
+      for (int d = 0; d < ndim; ++d, a += 8) {
+        auto dim = static_cast<int32_t>(Load32(a));
+        if (dim < 0 || (dim > 0 && count > max_count / dim)) return ValueError(i, "malformed binary array");
+        count *= dim;
+      }
       for (int64_t e = 0; e < count; ++e) {
         if (a_end - a < 4) return ValueError(i, "binary array is truncated");
         auto elen = static_cast<int32_t>(Load32(a));

@@ -92,6 +92,17 @@ TEST(Dictionary, EmptyStringIsAnEntry) {
   EXPECT_EQ(Hex(d.plain()), "00 00 00 00");
 }
 
+// Found by fuzz/mysql_row_fuzzer: a column of empty values only has no data
+// buffer (a null pointer), which the second lookup passed to memcmp.
+TEST(Dictionary, EmptyValuesOfAColumnWithoutData) {
+  BytesDictionary d(0);
+  std::vector<int64_t> offsets = {0, 0, 0, 0};
+  std::vector<uint32_t> idx;
+  EXPECT_EQ(d.EncodeByteArray(offsets.data(), nullptr, nullptr, 3, 1 << 20, &idx), 3u);
+  EXPECT_EQ(idx, (std::vector<uint32_t>{0, 0, 0}));
+  EXPECT_EQ(Hex(d.plain()), "00 00 00 00");
+}
+
 TEST(Dictionary, ByteArrayLimitCountsTheLengthPrefix) {
   BytesDictionary d(0);
   std::string data = "aabb";

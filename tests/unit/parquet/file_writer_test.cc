@@ -114,6 +114,27 @@ TEST(ParquetFileWriter, RejectsBadOptions) {
                StatusCode::kInvalidArgument, "Parquet writer: no output stream");
 }
 
+// Found by fuzz/mysql_row_fuzzer: a BYTE_ARRAY column whose values are all
+// empty has no data buffer, and PLAIN encoding and the dictionary passed its
+// null pointer to memcpy / memcmp (undefined behaviour, even for 0 bytes).
+TEST(ParquetFileWriter, ByteArrayColumnOfEmptyValuesOnly) {
+  Schema s = OneColumn(PhysicalType::kByteArray, LogicalType::String());
+  for (int64_t dictionary_bytes : {int64_t{0}, int64_t{1} << 20}) {
+    MemoryOutputStream out;
+    WriterOptions o;
+    o.dictionary_page_bytes = dictionary_bytes;
+    auto w = FileWriter::Make(s, o, &out);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ColumnBatch b(s);
+    for (int i = 0; i < 3; ++i) b.column(0).AppendBytes("");
+    b.set_num_rows(3);
+    ASSERT_TRUE(b.column(0).data.empty());
+    EXPECT_TRUE((*w)->Append(b).ok());
+    EXPECT_TRUE((*w)->Close().ok());
+    EXPECT_EQ((*w)->rows_written(), 3);
+  }
+}
+
 TEST(ParquetFileWriter, ZeroRowFileIsMagicFooterMagic) {
   MemoryOutputStream out;
   auto w = FileWriter::Make(OneColumn(), WriterOptions{}, &out);

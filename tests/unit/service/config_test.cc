@@ -198,10 +198,17 @@ TEST(ServiceConfig, BadSourceUrlsAreRefusedWithoutTheirPasswords) {
   }
 }
 
-TEST(ServiceConfig, ALongPortIsAnErrorNotAnException) {
+// Found by fuzz/config_fuzzer: std::stol threw std::out_of_range out of
+// ParseConfig on a port of more digits than a long holds.
+TEST(ServiceConfig, RefusesPortsOfManyDigits) {
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster +
-                  "[s3]\nendpoint_url = \"http://h:123456789012345678901234567890\"\n",
+                  "[s3]\nendpoint_url = \"http://127.0.0.1:58888888888888888888888\"\n",
               "dbexport.toml:8:16: 'endpoint_url' in [s3] is not an http:// or https:// URL");
+  ExpectError(std::string(kMinimalKeys) +
+                  "[[clusters]]\nname = \"shop\"\nsource = \"postgresql://h:99999999999999999999/db\"\n",
+              "dbexport.toml:6:10: 'source' in [[clusters]] 'shop': source URL: the port is not a number from 1 to "
+              "65535 (percent-encode '@', ':', '/', '?', '#' and '%' in the user name and password: %40, %3A, %2F, "
+              "%3F, %23, %25)");
 }
 
 TEST(ServiceConfig, RefusesDuplicates) {

@@ -119,6 +119,19 @@ TEST_F(ServiceQueryApi, StartExportTaskReturnsTheTask) {
   FinishAll();
 }
 
+// ExportOnly.member.<n> whose <n> holds a byte above 127 is no member (the
+// index check called ::isdigit on a negative char, undefined behaviour).
+TEST_F(ServiceQueryApi, ExportOnlyIgnoresMembersWithNonAsciiIndexes) {
+  FormParams params = StartParams("non-ascii-index");
+  params["ExportOnly.member.1"] = "shop.public";
+  params["ExportOnly.member.\xd9"] = "shop.other";
+  params["ExportOnly.member.2\xb2"] = "shop.other";
+  ApiResponse r = Call(params);
+  ASSERT_EQ(r.http_status, 200) << r.body;
+  EXPECT_EQ(manager_->Get("non-ascii-index")->spec.export_only, (std::vector<std::string>{"shop.public"}));
+  FinishAll();
+}
+
 TEST_F(ServiceQueryApi, StartExportTaskErrors) {
   ExpectError({{"Action", "StartExportTask"}}, 400, "MissingParameter",
               "The request must contain the parameter ExportTaskIdentifier");

@@ -283,6 +283,27 @@ TEST(CopyDecoder, FailsOnTruncatedStreamAndWrongWidth) {
   EXPECT_EQ(n->status.message(), "binary COPY tuple has 4 fields, expected 3");
 }
 
+// Found by fuzz/pg_copy_fuzzer: the product of three dimensions of 2^31 - 1
+// overflowed int64 (undefined behaviour) before any element was read, and a
+// negative dimension read as an empty list.
+TEST(CopyDecoder, RejectsArrayDimensionsThatOverflowOrAreNegative) {
+  std::vector<ColumnPlan> plans = {Plan("a", WireReader::kInt32, 0, 0, 0, true)};
+  const std::string header = "5047434f50590aff0d0a000000000000000000";
+  // int4[] with ndim 3, each dimension 2147483647, and no elements.
+  auto huge = Decode(plans, (header + "000100000024000000030000000000000017" +
+                             "7fffffff000000017fffffff000000017fffffff00000001ffff").c_str());
+  EXPECT_EQ(huge->status.code(), StatusCode::kInternal);
+  EXPECT_EQ(huge->status.message(), "column \"a\" of row 1: malformed binary array");
+  // int4[] with ndim 1 and dimension -1.
+  auto negative = Decode(plans, (header + "000100000014000000010000000000000017ffffffff00000001ffff").c_str());
+  EXPECT_EQ(negative->status.code(), StatusCode::kInternal);
+  EXPECT_EQ(negative->status.message(), "column \"a\" of row 1: malformed binary array");
+  // More elements declared than the value holds.
+  auto truncated = Decode(plans, (header + "000100000014000000010000000000000017" + "0000000300000001ffff").c_str());
+  EXPECT_EQ(truncated->status.code(), StatusCode::kInternal);
+  EXPECT_EQ(truncated->status.message(), "column \"a\" of row 1: malformed binary array");
+}
+
 TEST(CopyDecoder, RejectsStreamWithoutSignature) {
   std::vector<ColumnPlan> plans = {Plan("t", WireReader::kBytes)};
   auto d = Decode(plans, "00112233445566778899aabbccddeeff00112233");

@@ -1,0 +1,100 @@
+// AppendRow / AppendValue: MySQL text-protocol values into a ColumnBatch,
+// without a server. Column plans come from MapColumn, as in ListTables.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "parquet/column_batch.h"
+#include "source/mysql/mysql_source_internal.h"
+
+namespace dbexport::source::mysql {
+namespace {
+
+struct Table {
+  std::vector<ColumnPlan> plans;
+  parquet::Schema schema;
+};
+
+Table Columns(const std::vector<MySqlColumn>& columns) {
+  Table t;
+  for (const MySqlColumn& c : columns) {
+    MappedColumn m = MapColumn(c, TypeMapping::kNative);
+    t.plans.push_back(m.plan);
+    t.schema.fields.push_back(m.info.field);
+  }
+  return t;
+}
+
+MySqlColumn Column(const char* name, const char* data_type, const char* column_type, int precision = 0, int scale = 0) {
+  MySqlColumn c;
+  c.name = name;
+  c.data_type = data_type;
+  c.column_type = column_type;
+  c.num_precision = precision;
+  c.num_scale = scale;
+  return c;
+}
+
+// One row; nullptr is NULL.
+Status Append(const Table& t, const std::vector<const char*>& row, parquet::ColumnBatch* batch,
+              std::vector<int64_t>* unrepresentable, int64_t max_value_bytes = 1 << 20) {
+  std::vector<unsigned long> lengths;
+  for (const char* v : row) lengths.push_back(v == nullptr ? 0 : std::strlen(v));
+  return AppendRow(t.plans, row.data(), lengths.data(), max_value_bytes, batch, unrepresentable);
+}
+
+template <typename T>
+std::vector<T> Values(const parquet::Column& c) {
+  std::vector<T> out(c.fixed.size() / sizeof(T));
+  std::memcpy(out.data(), c.fixed.data(), out.size() * sizeof(T));
+  return out;
+}
+
+TEST(MySqlRowDecoder, DecodesRowsAndKeepsNullSlotsDense) {
+  Table t = Columns({Column("i", "int", "int(11)"), Column("d", "date", "date"), Column("s", "varchar", "varchar(9)")});
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(3, 0);
+  ASSERT_TRUE(Append(t, {"-7", "1970-01-02", "abc"}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {nullptr, "0000-00-00", nullptr}, &batch, &unrepresentable).ok());
+  EXPECT_EQ(batch.num_rows(), 2);
+  EXPECT_EQ(batch.column(0).valid, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(Values<int32_t>(batch.column(0)), (std::vector<int32_t>{-7, 0}));
+  EXPECT_EQ(batch.column(1).valid, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(Values<int32_t>(batch.column(1)), (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(batch.column(2).offsets, (std::vector<int64_t>{0, 3, 3}));
+  // The zero date is a value its type cannot hold; the NULLs are not.
+  EXPECT_EQ(unrepresentable, (std::vector<int64_t>{0, 1, 0}));
+}
+
+// Found by fuzz/mysql_row_fuzzer: a DECIMAL text of more digits than
+// __int128 holds overflowed it (undefined behaviour). A value of more
+// significant digits than the column's precision is no value of the column.
+TEST(MySqlRowDecoder, DecimalsBeyondTheirPrecisionAreUnrepresentable) {
+  Table t =
+      Columns({Column("small", "decimal", "decimal(9,2)", 9, 2), Column("wide", "decimal", "decimal(38,0)", 38, 0)});
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(2, 0);
+  const std::string digits60(60, '9');
+  ASSERT_TRUE(Append(t, {"1234567.89", "99999999999999999999999999999999999999"}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {"12345678.90", digits60.c_str()}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {"-0000000000000000000000000000000000000000000000001.5", "-0"}, &batch, &unrepresentable).ok());
+  EXPECT_EQ(batch.column(0).valid, (std::vector<uint8_t>{1, 0, 1}));
+  EXPECT_EQ(Values<int32_t>(batch.column(0)), (std::vector<int32_t>{123456789, 0, -150}));
+  EXPECT_EQ(batch.column(1).valid, (std::vector<uint8_t>{1, 0, 1}));
+  EXPECT_EQ(unrepresentable, (std::vector<int64_t>{1, 1}));
+}
+
+TEST(MySqlRowDecoder, FailsOnValueAboveTheLimit) {
+  Table t = Columns({Column("i", "int", "int(11)"), Column("blob", "blob", "blob")});
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(2, 0);
+  Status s = Append(t, {"1", "0123456789"}, &batch, &unrepresentable, /*max_value_bytes=*/4);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(), "column \"blob\" holds a value of 10 bytes, close to or above the 500 MB limit for a value");
+}
+
+}  // namespace
+}  // namespace dbexport::source::mysql
