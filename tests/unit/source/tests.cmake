@@ -7,5 +7,5 @@ dbx_add_test(source_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/sqlstate_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/type_mapping_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/source_url_test.cc
-  LIBS dbx_source PkgConfig::LIBPQ
+  LIBS dbx_source PkgConfig::LIBPQ PkgConfig::LIBMARIADB
   LABELS unit)
