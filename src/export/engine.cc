@@ -521,6 +521,16 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
     return left.empty() ? result : Status(result.code(), result.message() + left);
   }
   if (!manifest.ok()) return Status(manifest.code(), "the export read every table" + left);
+  if (request_.success_marker) {
+    // Last, so that its presence says the manifests and every file they list
+    // are complete.
+    const std::string key = SuccessMarkerKey(request_.task_id);
+    Status marked = store_->Put(key, "");
+    if (!marked.ok()) {
+      return Status(marked.code(), "the export read every table and wrote its manifest, but not the marker " +
+                                       store_->Describe() + "/" + key + ": " + marked.message());
+    }
+  }
   if (observer_) observer_(progress_.Finished());
   return summary;
 }
