@@ -109,7 +109,9 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder) 
     return InvalidArgument("reading manifest " + info_key + ": no tablesInfoFiles list");
   }
   for (const json& name : *tables_files) {
-    if (!name.is_string()) return InvalidArgument("reading manifest " + info_key + ": a tablesInfoFiles entry is not a string");
+    if (!name.is_string()) {
+      return InvalidArgument("reading manifest " + info_key + ": a tablesInfoFiles entry is not a string");
+    }
     const std::string key = dir + name.get<std::string>();
     accounted.insert(key);
     DBX_ASSIGN_OR_RETURN(json tables, ReadJson(store, key));
@@ -118,7 +120,9 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder) 
       return InvalidArgument("reading manifest " + key + ": no perTableStatus list");
     }
     for (const json& entry : *entries) {
-      if (!entry.is_object()) return InvalidArgument("reading manifest " + key + ": a perTableStatus entry is not an object");
+      if (!entry.is_object()) {
+        return InvalidArgument("reading manifest " + key + ": a perTableStatus entry is not an object");
+      }
       TableReport table;
       table.target = StringOr(entry, "target");
       table.status = StringOr(entry, "status");
@@ -126,15 +130,19 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder) 
       if (stats != entry.end() && stats->is_object()) {
         table.manifest_rows = IntOr(*stats, "numberOfRows", 0);
         auto data_files = stats->find("dataFiles");
+        // A file the export found but did not write (a failed export's
+        // leftover) has no numberOfRows and does not count in the table's.
+        bool rows_known = true;
         if (data_files != stats->end() && data_files->is_array()) {
           for (const json& file : *data_files) {
             if (!file.is_object()) continue;
             table.files += 1;
+            rows_known = rows_known && IntOr(file, "numberOfRows", -1) >= 0;
             accounted.insert(StringOr(file, "key"));
             DBX_RETURN_IF_ERROR(CheckFile(store, file, present, &table));
           }
         }
-        if (table.footer_rows != table.manifest_rows && table.problems.empty()) {
+        if (rows_known && table.footer_rows != table.manifest_rows && table.problems.empty()) {
           table.problems.push_back({key, "the files' footers hold " + std::to_string(table.footer_rows) +
                                              " rows, the manifest's numberOfRows says " +
                                              std::to_string(table.manifest_rows)});

@@ -5,8 +5,8 @@
 // numberOfRows, and no file under the task folder is missing from the
 // manifests.
 //
-// Reads each data file once, whole (ObjectStore::Get). Not thread-safe for
-// one store unless the store is.
+// Reads each data file once, whole (ObjectStore::Get), on the calling
+// thread.
 
 #include <cstdint>
 #include <string>

@@ -126,7 +126,8 @@ TEST_F(VerifyTest, FlippedByteFails) {
   }
   CommandResult r = RunDbexport({"verify", task_dir});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex("dbexport: verify: " + std::regex_replace(key, std::regex("[.]"), "\\.") +
+  const std::string key_pattern = std::regex_replace(key, std::regex("[.]"), "\\.");
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("dbexport: verify: " + key_pattern +
                                                   ": SHA-256 [0-9a-f]{64} differs from the manifest's [0-9a-f]{64}")))
       << r.err;
 }

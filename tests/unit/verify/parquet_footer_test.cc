@@ -41,7 +41,8 @@ TEST(ParquetFooterRows, TruncatedFileIsInvalidArgument) {
 TEST(ParquetFooterRows, FooterLongerThanTheFileIsInvalidArgument) {
   std::string file = ParquetFile(kFooter);
   file[file.size() - 8] = '\x7f';
-  EXPECT_EQ(ParquetFooterRows(file).status().message(), "not a complete Parquet file: footer length 127 exceeds the file");
+  EXPECT_EQ(ParquetFooterRows(file).status().message(),
+            "not a complete Parquet file: footer length 127 exceeds the file");
 }
 
 TEST(ParquetFooterRows, CutFooterIsInvalidArgument) {
