@@ -49,11 +49,12 @@ class HashingOutputStream final : public OutputStream {
     return target_->Write(data, size);
   }
   int64_t Tell() const override { return target_->Tell(); }
-  // Closes `target`. Does not finish the digest: call Digest() after.
+  // Closes `target`; the digest is read separately with Digest().
   Status Close() override { return target_->Close(); }
   Status Abort() override { return target_->Abort(); }
 
-  // The digest of the bytes written. REQUIRES: called once, after Close().
+  // The digest of the bytes written. REQUIRES: called once, after the last
+  // Write(); before Close() if a failure should still be able to Abort().
   Result<std::string> Digest() { return hash_.Finish(); }
 
  private:
