@@ -1,5 +1,6 @@
-// The dbexport command: subcommands `run` (one export), `serve` (the
-// RDS-compatible export service) and `version`.
+// The dbexport command: subcommands `run` (one export), `verify` (check an
+// export against its manifests), `serve` (the RDS-compatible export service)
+// and `version`.
 
 #include <malloc.h>
 
@@ -8,6 +9,7 @@
 
 #include "cli/run_command.h"
 #include "cli/signals.h"
+#include "cli/verify_command.h"
 #include "service/serve.h"
 
 #ifndef DBX_VERSION
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
   serve->add_option("--config", config_path, "TOML configuration file (see docs/service.md)")
       ->required()
       ->check(CLI::ExistingFile);
+  dbexport::cli::VerifyFlags verify_flags;
+  CLI::App* verify = dbexport::cli::AddVerifyCommand(app, &verify_flags);
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
   }
   // ServeMain handles SIGINT/SIGTERM itself: no cancel handlers here.
   if (serve->parsed()) return dbexport::service::ServeMain(config_path);
+  if (verify->parsed()) return dbexport::cli::RunVerifyCommand(verify_flags);
   if (run->parsed()) return dbexport::cli::RunExportCommand(run_flags, dbexport::cli::InstallCancelSignals());
   return dbexport::cli::kExitUsage;
 }

@@ -109,6 +109,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                   "S3 only: how long a request may keep retrying, and how long the store may stay silent "
                   "before the export stops. Units ms, s, m, h")
       ->capture_default_str();
+  run->add_flag("--no-success-marker", f->no_success_marker,
+                "Do not write <task-id>/_SUCCESS after the manifests of a completed export");
   run->footer(
       "Ctrl-C (or SIGTERM) cancels within seconds, even a read waiting on the server: open files are "
       "discarded, the files of finished partitions stay, and the manifest says what is there.\n"
@@ -166,6 +168,7 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
   spec->source_arn = flags.source_arn.empty() ? source::RedactedSourceUrl(flags.source) : flags.source_arn;
   spec->parallelism = flags.parallelism;
   spec->chunk_rows = flags.chunk_rows;
+  spec->success_marker = !flags.no_success_marker;
   return std::nullopt;
 }
 

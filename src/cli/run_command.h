@@ -42,6 +42,7 @@ struct RunFlags {
   int64_t max_table_locks = -1;  // -1: a quarter of the server's lock table
   std::string store_timeout = "5m";
   std::string consistency = "auto";
+  bool no_success_marker = false;
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/sha256.h"
 #include "export/export_internal.h"
 #include "export/naming.h"
 
@@ -147,6 +148,7 @@ class PartFileSequence {
   // Discards the open file, if any; closed files stay.
   void Abort() {
     writer_.reset();
+    hashing_.reset();
     if (stream_ != nullptr) {
       stream_->Abort().IgnoreError();
       stream_.reset();
@@ -160,8 +162,10 @@ class PartFileSequence {
     key_ = DataFileKey(context_.table_prefix, chunk_.index, next_part_++, uuid_,
                        context_.writer_options->codec);
     DBX_ASSIGN_OR_RETURN(stream_, context_.store->OpenWrite(key_));
+    // The writer writes through the hash: the digest costs no second read.
+    hashing_ = std::make_unique<HashingOutputStream>(stream_.get());
     DBX_ASSIGN_OR_RETURN(writer_, parquet::FileWriter::Make(*context_.schema, *context_.writer_options,
-                                                            stream_.get()));
+                                                            hashing_.get()));
     reported_bytes_ = 0;
     file_rows_ = 0;
     return Status::OK();
@@ -169,6 +173,10 @@ class PartFileSequence {
 
   Status CloseCurrent() {
     Status s = writer_->Close();
+    // Every byte has gone through the hash once the writer is closed; the
+    // digest comes before the commit so that a failure can still abort.
+    Result<std::string> digest = s.ok() ? hashing_->Digest() : Result<std::string>(s);
+    if (s.ok()) s = digest.status();
     if (s.ok()) s = stream_->Close();
     if (!s.ok()) {
       Abort();
@@ -178,8 +186,9 @@ class PartFileSequence {
     context_.progress->AddBytesWritten(size - reported_bytes_);
     output_.bytes_written += size;
     output_.files += 1;
-    output_.data_files.push_back({key_, size, file_rows_});
+    output_.data_files.push_back({key_, size, file_rows_, std::move(*digest)});
     writer_.reset();
+    hashing_.reset();
     stream_.reset();
     return Status::OK();
   }
@@ -190,6 +199,7 @@ class PartFileSequence {
   int next_part_ = 0;
   std::string key_;
   std::unique_ptr<OutputStream> stream_;
+  std::unique_ptr<HashingOutputStream> hashing_;  // writes into stream_
   std::unique_ptr<parquet::FileWriter> writer_;
   int64_t reported_bytes_ = 0;
   int64_t file_rows_ = 0;

@@ -116,13 +116,15 @@ class ExportRun {
 Status ExportRun::CheckRequest() {
   DBX_RETURN_IF_ERROR(ValidateSpec(request_));
   // One task's files never mix with another's: refuse an identifier whose
-  // directory already holds an export's files (other objects, such as a
-  // caller's pre-flight probe, are allowed).
+  // directory already holds an export's files: data, manifests or the
+  // _SUCCESS marker (other objects, such as a caller's pre-flight probe, are
+  // allowed).
   std::string task_dir = SanitizePathSegment(request_.task_id) + "/";
   Result<std::vector<ObjectInfo>> existing = store_->List(task_dir);
   if (!existing.ok()) return existing.status().WithContext("listing " + store_->Describe() + "/" + task_dir);
-  int64_t exported_files = std::count_if(existing->begin(), existing->end(), [](const ObjectInfo& o) {
-    return o.key.ends_with(".parquet") || o.key.ends_with(".json");
+  const std::string marker = SuccessMarkerKey(request_.task_id);
+  int64_t exported_files = std::count_if(existing->begin(), existing->end(), [&](const ObjectInfo& o) {
+    return o.key.ends_with(".parquet") || o.key.ends_with(".json") || o.key == marker;
   });
   if (exported_files > 0) {
     return AlreadyExists("The export task with the ID " + request_.task_id + " already exists: " +
@@ -397,9 +399,9 @@ std::string ExportRun::SweepAndReconcile(std::vector<TableResult>* tables, bool 
       auto known = std::find_if(t.data_files.begin(), t.data_files.end(),
                                 [&](const DataFile& f) { return f.key == o.key; });
       if (known != t.data_files.end()) {
-        found.push_back({o.key, o.size, known->rows});
+        found.push_back({o.key, o.size, known->rows, known->sha256});
       } else if (!store_->Delete(o.key).ok()) {
-        found.push_back({o.key, o.size, -1});  // of a partition that did not complete, and it stays
+        found.push_back({o.key, o.size, -1, ""});  // of a partition that did not complete, and it stays
       }
     }
     t.data_files = std::move(found);
@@ -521,6 +523,16 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
     return left.empty() ? result : Status(result.code(), result.message() + left);
   }
   if (!manifest.ok()) return Status(manifest.code(), "the export read every table" + left);
+  if (request_.success_marker) {
+    // Last, so that its presence says the manifests and every file they list
+    // are complete.
+    const std::string key = SuccessMarkerKey(request_.task_id);
+    Status marked = store_->Put(key, "");
+    if (!marked.ok()) {
+      return Status(marked.code(), "the export read every table and wrote its manifest, but not the marker " +
+                                       store_->Describe() + "/" + key + ": " + marked.message());
+    }
+  }
   if (observer_) observer_(progress_.Finished());
   return summary;
 }

@@ -70,6 +70,9 @@ struct ExportSpec {
   // timeout, retry warnings).
   StoreLocation destination;
   StoreOptions store;
+  // Writes <task_id>/_SUCCESS last, after the manifests, when the export
+  // completed (docs/manifest.md).
+  bool success_marker = true;
 };
 
 // Checks what the engine needs of a spec without any I/O: the task

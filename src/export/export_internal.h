@@ -43,6 +43,7 @@ struct DataFile {
   std::string key;   // under the store's root
   int64_t size = 0;
   int64_t rows = -1;  // -1: unknown (found in the store, not written by this run)
+  std::string sha256;  // hex digest of the bytes written; empty: unknown (as rows)
 };
 
 // What the manifest says about one table.

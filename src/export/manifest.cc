@@ -82,6 +82,7 @@ json TableEntry(const TableResult& t) {
     for (const DataFile& f : t.data_files) {
       json file = {{"key", f.key}, {"sizeBytes", f.size}};
       if (f.rows >= 0) file["numberOfRows"] = f.rows;
+      if (!f.sha256.empty()) file["sha256"] = f.sha256;
       files.push_back(std::move(file));
     }
     stats["dataFiles"] = std::move(files);

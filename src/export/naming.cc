@@ -127,6 +127,10 @@ std::string TablesInfoKey(std::string_view task_id, int first, int last) {
          std::to_string(last) + ".json";
 }
 
+std::string SuccessMarkerKey(std::string_view task_id) {
+  return SanitizePathSegment(task_id) + "/_SUCCESS";
+}
+
 std::string FormatManifestTime(std::chrono::system_clock::time_point t) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};

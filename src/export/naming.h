@@ -70,6 +70,8 @@ std::string DataFileKey(std::string_view table_prefix, int partition_index, int 
 std::string ExportInfoKey(std::string_view task_id);
 // <task_id>/export_tables_info_<task_id>_from_<first>_to_<last>.json (1-based).
 std::string TablesInfoKey(std::string_view task_id, int first, int last);
+// <task_id>/_SUCCESS: written last, only by an export that completed.
+std::string SuccessMarkerKey(std::string_view task_id);
 
 // "Jul 19, 2023, 11:21:00 PM" (UTC), the manifests' extraction times. Data
 // file UUIDs (NewUuid) and the API's timestamps (FormatIso8601) come from

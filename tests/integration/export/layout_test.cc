@@ -106,15 +106,19 @@ TEST(ExportLayout, FilesManifestsAndSkipsAreAsSpecified) {
       "[0-9a-f]{12}-c000\\.gz\\.parquet");
   std::map<std::string, std::set<int>> partitions;
   std::vector<std::string> manifests;
+  bool success_marker = false;
   for (const std::string& f : ListFiles(out)) {
     std::smatch m;
-    if (std::regex_match(f, m, data_file)) {
+    if (f == "layout-1/_SUCCESS") {
+      success_marker = true;
+    } else if (std::regex_match(f, m, data_file)) {
       partitions[m[1]].insert(std::stoi(m[2]));
       EXPECT_EQ(m[3], "00000") << f;  // no rollover at the default size
     } else {
       manifests.push_back(f);
     }
   }
+  EXPECT_TRUE(success_marker) << "no layout-1/_SUCCESS after a completed export";
   ASSERT_EQ(manifests.size(), 2u) << ::testing::PrintToString(manifests);
   EXPECT_EQ(manifests[0], "layout-1/export_info_layout-1.json");
   EXPECT_TRUE(std::regex_match(manifests[1], std::regex("layout-1/export_tables_info_layout-1_from_1_to_[0-9]+\\.json")))
@@ -347,7 +351,7 @@ TEST(ExportLayout, S3DestinationHasTheSameLayout) {
   // The pre-flight's probe stays beside the manifests, a record of the check.
   EXPECT_NE(std::find(files.begin(), files.end(), "s3-1/_dbexport_preflight"), files.end());
   for (const std::string& f : files) {
-    if (f.ends_with(".json") || f == "s3-1/_dbexport_preflight") continue;
+    if (f.ends_with(".json") || f == "s3-1/_dbexport_preflight" || f == "s3-1/_SUCCESS") continue;
     EXPECT_TRUE(std::regex_match(f, data_file)) << f;
   }
   Result<int64_t> rows = DuckDbCount(local + "/s3-1/exptest_s3dest/public.t");

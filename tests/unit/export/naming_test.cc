@@ -113,6 +113,8 @@ TEST(PathNaming, TablePrefixAndDataFileKey) {
 TEST(PathNaming, ManifestKeys) {
   EXPECT_EQ(ExportInfoKey("exp-1"), "exp-1/export_info_exp-1.json");
   EXPECT_EQ(TablesInfoKey("exp-1", 101, 200), "exp-1/export_tables_info_exp-1_from_101_to_200.json");
+  EXPECT_EQ(SuccessMarkerKey("exp-1"), "exp-1/_SUCCESS");
+  EXPECT_EQ(SuccessMarkerKey("a b"), "a_b/_SUCCESS");
 }
 
 TEST(ManifestTime, FormatsAsTheHostedExport) {

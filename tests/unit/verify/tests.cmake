@@ -1,0 +1,6 @@
+# The verify component: the Parquet footer reader and VerifyExport over a
+# local store (no server).
+dbx_add_test(verify_test
+  SOURCES verify/parquet_footer_test.cc verify/verify_export_test.cc
+  LIBS dbx_verify nlohmann_json::nlohmann_json
+  LABELS unit)
