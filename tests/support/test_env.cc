@@ -138,6 +138,22 @@ CommandResult RunShell(const std::string& command_line, const std::string& input
   return RunCommand({"/bin/sh", "-c", command_line}, input);
 }
 
+void UseMotoCredentials() {
+  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+}
+
+void RemoveBucket(const std::string& bucket) {
+  UseMotoCredentials();
+  RunShell("aws --endpoint-url " + S3Endpoint() + " s3 rb --force s3://" + bucket + " >/dev/null 2>&1");
+}
+
+CommandResult RecreateBucket(const std::string& bucket) {
+  RemoveBucket(bucket);
+  return RunShell("aws --endpoint-url " + S3Endpoint() + " s3 mb s3://" + bucket);
+}
+
 Result<std::vector<QueryResult>> DuckDbQueries(const std::vector<std::string>& sql) {
   nlohmann::json in = sql;
   CommandResult r =

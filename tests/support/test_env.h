@@ -48,6 +48,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 // Runs a shell command line through /bin/sh -c.
 CommandResult RunShell(const std::string& command_line, const std::string& input = "");
 
+// Puts moto's credentials and region (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_DEFAULT_REGION) into this process's environment, for the dbexport and
+// aws commands it starts.
+void UseMotoCredentials();
+// Removes `bucket` and everything in it from moto (nothing when absent).
+void RemoveBucket(const std::string& bucket);
+// An empty `bucket` on moto (RemoveBucket, then the aws CLI's `mb`); the
+// result of `mb`.
+CommandResult RecreateBucket(const std::string& bucket);
+
 // Runs SQL through psql against `url` (ON_ERROR_STOP, unaligned, tuples
 // only, fields separated by '|'); returns stdout or the psql error.
 Result<std::string> Psql(const std::string& url, const std::string& sql);

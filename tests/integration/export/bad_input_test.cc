@@ -146,11 +146,8 @@ TEST_F(BadInput, ReusedTaskIdentifierFails) {
 // database is not even tried when the bucket is missing, and the message is
 // the user guide's FailureCause, then what S3 said.
 TEST(ExportPreflight, AMissingBucketFailsBeforeTheDatabaseIsRead) {
-  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
-  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
   const std::string bucket = "exptest-preflight-missing";
-  RunShell("aws --endpoint-url " + S3Endpoint() + " s3 rb --force s3://" + bucket + " >/dev/null 2>&1");
+  RemoveBucket(bucket);
   CommandResult r = RunDbexport({"run", "--source", "postgresql://nobody@127.0.0.1:1/exptest_never_read", "--dest",
                                  "s3://" + bucket + "/x", "--endpoint-url", S3Endpoint(), "--task-id", "pf-1",
                                  "--progress", "none"});

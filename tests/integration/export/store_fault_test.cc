@@ -55,9 +55,7 @@ int DataObjects(const std::string& bucket, const std::string& prefix) {
 // The export through `proxy`, as the aws tools would be pointed at it.
 Status StartExport(ChildProcess* p, const std::string& db, const std::string& bucket, const std::string& task,
                    const FaultProxy& proxy, const std::string& store_timeout) {
-  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
-  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+  UseMotoCredentials();
   return p->Start({DbexportBinary(), "run", "--source", PostgresUrl(db), "--dest", "s3://" + bucket + "/exports",
                    "--endpoint-url", proxy.endpoint(), "--task-id", task, "--parallelism", "2", "--chunk-rows",
                    "150000", "--compression", "none", "--store-timeout", store_timeout, "--progress", "plain"});

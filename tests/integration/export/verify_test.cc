@@ -208,14 +208,10 @@ TEST(VerifyS3, FreshExportPassesAndADeletedObjectFails) {
   ASSERT_TRUE(RecreateDatabase(db, "CREATE TABLE t (id bigint PRIMARY KEY, v text);\n"
                                    "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5000) g;\n")
                   .ok());
-  setenv("AWS_ACCESS_KEY_ID", "testing", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
-  setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
   const std::string bucket = "exptest-verify";
-  const std::string aws = "aws --endpoint-url " + S3Endpoint() + " s3 ";
-  RunShell(aws + "rb --force s3://" + bucket + " >/dev/null 2>&1");
-  CommandResult made = RunShell(aws + "mb s3://" + bucket);
+  CommandResult made = RecreateBucket(bucket);
   ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string aws = "aws --endpoint-url " + S3Endpoint() + " s3 ";
   CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db), "--dest", "s3://" + bucket + "/nightly",
                                  "--endpoint-url", S3Endpoint(), "--task-id", "s3v-1", "--chunk-rows", "1000",
                                  "--progress", "none"});
