@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/ascii.h"
 #include "common/printable.h"
 
 namespace dbexport {
@@ -16,8 +17,7 @@ std::string SegmentProblem(std::string_view path) {
     if (segment.empty()) return "it has an empty segment ('//', or '/' at an end)";
     if (segment == "." || segment == "..") return "it has a '" + std::string(segment) + "' segment";
     for (char c : segment) {
-      const auto b = static_cast<unsigned char>(c);
-      if (b < 0x20 || b == 0x7F) return "it holds a control character";
+      if (IsAsciiControl(c)) return "it holds a control character";
     }
     if (slash == std::string_view::npos) return "";
     start = slash + 1;

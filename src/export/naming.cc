@@ -53,8 +53,7 @@ std::string DefaultTaskIdentifier(std::chrono::system_clock::time_point now) {
 std::string SanitizePathSegment(std::string_view segment) {
   std::string out(segment);
   for (char& c : out) {
-    const auto b = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '`' || c == '"' || c == ' ' || c == '/' || b < 0x20 || b == 0x7F) c = '_';
+    if (c == '\\' || c == '`' || c == '"' || c == ' ' || c == '/' || IsAsciiControl(c)) c = '_';
   }
   if (out.empty() || out == "." || out == "..") out.assign(std::max<size_t>(out.size(), 1), '_');
   return out;

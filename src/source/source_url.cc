@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace dbexport::source {
 namespace {
 
@@ -48,8 +50,7 @@ struct RawUrl {
 
 Result<RawUrl> Split(std::string_view url) {
   for (char c : url) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b == 0x7F) return InvalidArgument("source URL: it contains a control character");
+    if (IsAsciiControl(c)) return InvalidArgument("source URL: it contains a control character");
   }
   RawUrl raw;
   size_t colon = url.find("://");
