@@ -11,7 +11,7 @@
 // it ("TIMESTAMP(MICROS, utc)", "INTEGER(64, unsigned)", "DECIMAL(10,2)"...).
 // Values are hyparquet's own values printed losslessly: bigints as decimal
 // strings, floats (and DECIMAL, which hyparquet converts to a number) as
-// numbers (NaN/Infinity as strings), bytes as lowercase hex, DATE as
+// numbers (NaN, Infinity and -0 as strings), bytes as lowercase hex, DATE as
 // YYYY-MM-DD, timestamps as YYYY-MM-DDTHH:MM:SS.ffffff with a "Z" when the
 // column is UTC-adjusted (read through a parser that keeps the microseconds
 // hyparquet's Date would drop), JSON as the parsed JSON value, NULL as null.
@@ -78,7 +78,7 @@ function printable(v, utc) {
   if (v === null || v === undefined) return null;
   if (v instanceof Stamp) return v.text.length > 10 && utc ? v.text + 'Z' : v.text;
   if (typeof v === 'bigint') return String(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v);
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
   if (Array.isArray(v)) return v.map((x) => printable(x, utc));
   if (v instanceof Date) throw new Error('read_hyparquet.mjs: unexpected Date');

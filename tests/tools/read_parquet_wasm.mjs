@@ -7,7 +7,7 @@
 // with the field's extension name appended when there is one
 // ("FixedSizeBinary[16] extension=arrow.uuid").
 // Values are lossless JSON: integers as decimal strings, floats as numbers
-// (NaN/Infinity as strings), bytes as lowercase hex, decimals as exact
+// (NaN, Infinity and -0 as strings), bytes as lowercase hex, decimals as exact
 // decimal strings, dates as YYYY-MM-DD, times as HH:MM:SS.ffffff,
 // timestamps as YYYY-MM-DDTHH:MM:SS.ffffff (with "Z" when the type has a
 // time zone), lists as arrays, NULL as null.
@@ -105,6 +105,7 @@ function valueAt(data, i) {
     case Type.Float: {
       if (type.precision === 0) throw new Error('read_parquet_wasm.mjs: Float16 is not printed');
       const v = Number(data.values[at]);
+      if (Object.is(v, -0)) return '-0';
       return Number.isFinite(v) ? v : String(v);
     }
     case Type.Utf8:

@@ -39,7 +39,11 @@ MappedColumn MapColumn(const MySqlColumn& c, TypeMapping mapping) {
   const std::string& t = c.data_type;
   Target target = StringTarget();
   std::string select = QuoteIdent(c.name);
-  if (t == "bigint") {
+  if (t == "bigint" && is_unsigned && native) {
+    // INT(64, unsigned): every reader gets the exact value (hyparquet reads
+    // DECIMAL as a JavaScript number, inexact beyond 2^53).
+    target = {PhysicalType::kInt64, 0, LogicalType::Int(64, false), ValueReader::kUInt64, "int64 (UINT_64)"};
+  } else if (t == "bigint") {
     target = is_unsigned ? Target{PhysicalType::kFixedLenByteArray, 9, LogicalType::Decimal(20, 0),
                                   ValueReader::kUnsignedBig, "fixed_len_byte_array(9) (DECIMAL(20,0))"}
                          : Target{PhysicalType::kInt64, 0, {}, ValueReader::kInt64, "int64"};
