@@ -85,6 +85,10 @@ MappedColumn MapColumn(const MySqlColumn& c, TypeMapping mapping) {
              t == "multilinestring" || t == "multipolygon" || t == "geometrycollection") {
     target = BytesTarget();
     select = "ST_AsBinary(" + select + ")";
+  } else if (t == "uuid") {
+    // MariaDB's UUID type: UUID like PostgreSQL's in the native mapping.
+    if (native) target = {PhysicalType::kFixedLenByteArray, 16, LogicalType::Uuid(), ValueReader::kUuid,
+                          "fixed_len_byte_array(16) (UUID)"};
   } else if (t == "json" || c.json_check) {
     if (native) target = {PhysicalType::kByteArray, 0, LogicalType::Json(), ValueReader::kBytes, "binary (JSON)"};
   }

@@ -35,6 +35,7 @@ enum class ValueReader {
   kTimestamp,      // INT64 microseconds from 'YYYY-MM-DD hh:mm:ss[.ffffff]'
   kDate,           // INT32 days from 'YYYY-MM-DD'
   kTime,           // INT64 microseconds from 'hh:mm:ss[.ffffff]' (00:00:00..23:59:59.999999)
+  kUuid,           // FIXED_LEN_BYTE_ARRAY(16) from 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' (MariaDB UUID, native)
   kBytes,          // the text or bytes as they are
 };
 

@@ -441,7 +441,7 @@ const std::vector<Col>& MySqlColumns() {
       {"c_set", "set('a','b','c')", {"'a,c'", "''", "NULL", "'b'"}, Kind::kText, "VARCHAR", "Utf8", "string"},
       {"c_json", "json", {"'{\"k\": [1, 2]}'", "'[]'", "NULL", "'\"\u00fc\"'"}, Kind::kJson, "VARCHAR", "Utf8", "object"},
       {"c_geometry", "geometry NULL", {"ST_GeomFromText('POINT(1 2)')", "ST_GeomFromText('LINESTRING(0 0, 1 1)')", "NULL", "ST_GeomFromText('POINT(-1.5 0)')"}, Kind::kBytes, "BLOB", "Binary", "string", false, "LOWER(HEX(ST_AsBinary({})))"},
-      {"c_uuid", "uuid", {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'", "NULL", "'ffffffff-ffff-ffff-ffff-ffffffffffff'"}, Kind::kText, "VARCHAR", "Utf8", "string"},
+      {"c_uuid", "uuid", {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'", "NULL", "'FFFFFFFF-ffff-ffff-ffff-fffffffffff0'"}, Kind::kUuid, "UUID", "FixedSizeBinary(16)", "string"},
       {"c_inet6", "inet6", {"'::1'", "'2001:db8::ff00:42:8329'", "NULL", "'::ffff:192.0.2.1'"}, Kind::kText, "VARCHAR", "Utf8", "string"},
       {"c_generated", "smallint AS (c_tiny * 2) VIRTUAL", {"DEFAULT", "DEFAULT", "DEFAULT", "DEFAULT"}, Kind::kInt, "INTEGER", "Int32", "number"},
   };

@@ -87,6 +87,27 @@ TEST(MySqlRowDecoder, DecimalsBeyondTheirPrecisionAreUnrepresentable) {
   EXPECT_EQ(unrepresentable, (std::vector<int64_t>{1, 1}));
 }
 
+// MariaDB's UUID type (native mapping): the 16 bytes of the text form, in
+// order; any other text is no UUID.
+TEST(MySqlRowDecoder, UuidTextBecomesItsSixteenBytes) {
+  Table t = Columns({Column("u", "uuid", "uuid")});
+  ASSERT_EQ(t.schema.fields[0].type, parquet::PhysicalType::kFixedLenByteArray);
+  ASSERT_EQ(t.schema.fields[0].type_length, 16);
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(1, 0);
+  ASSERT_TRUE(Append(t, {"a0eebc99-9c0b-4ef8-BB6D-6bb9bd380a11"}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1"}, &batch, &unrepresentable).ok());   // 35 chars
+  ASSERT_TRUE(Append(t, {"a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-"}, &batch, &unrepresentable).ok());  // dash moved
+  ASSERT_TRUE(Append(t, {"g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}, &batch, &unrepresentable).ok());  // not hex
+  ASSERT_TRUE(Append(t, {nullptr}, &batch, &unrepresentable).ok());
+  EXPECT_EQ(batch.column(0).valid, (std::vector<uint8_t>{1, 0, 0, 0, 0}));
+  ASSERT_EQ(batch.column(0).fixed.size(), 5u * 16u);
+  const std::vector<uint8_t> first(batch.column(0).fixed.begin(), batch.column(0).fixed.begin() + 16);
+  EXPECT_EQ(first, (std::vector<uint8_t>{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd,
+                                         0x38, 0x0a, 0x11}));
+  EXPECT_EQ(unrepresentable, (std::vector<int64_t>{3}));
+}
+
 TEST(MySqlRowDecoder, FailsOnValueAboveTheLimit) {
   Table t = Columns({Column("i", "int", "int(11)"), Column("blob", "blob", "blob")});
   parquet::ColumnBatch batch(t.schema);
