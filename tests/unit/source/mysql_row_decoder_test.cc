@@ -87,6 +87,22 @@ TEST(MySqlRowDecoder, DecimalsBeyondTheirPrecisionAreUnrepresentable) {
   EXPECT_EQ(unrepresentable, (std::vector<int64_t>{1, 1}));
 }
 
+// BIGINT UNSIGNED (native mapping): INT64 with INT(64, unsigned), the bits
+// of the value, so that every reader gets it exactly.
+TEST(MySqlRowDecoder, BigintUnsignedIsAnUnsigned64BitInteger) {
+  Table t = Columns({Column("u", "bigint", "bigint(20) unsigned")});
+  ASSERT_EQ(t.schema.fields[0].type, parquet::PhysicalType::kInt64);
+  EXPECT_EQ(t.schema.fields[0].logical.kind, parquet::LogicalKind::kInt);
+  EXPECT_EQ(t.schema.fields[0].logical.bit_width, 64);
+  EXPECT_FALSE(t.schema.fields[0].logical.is_signed);
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(1, 0);
+  ASSERT_TRUE(Append(t, {"18446744073709551615"}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {"9007199254740993"}, &batch, &unrepresentable).ok());
+  EXPECT_EQ(Values<int64_t>(batch.column(0)), (std::vector<int64_t>{-1, 9007199254740993}));
+  EXPECT_EQ(unrepresentable, (std::vector<int64_t>{0}));
+}
+
 // MariaDB's UUID type (native mapping): the 16 bytes of the text form, in
 // order; any other text is no UUID.
 TEST(MySqlRowDecoder, UuidTextBecomesItsSixteenBytes) {
