@@ -2,13 +2,14 @@
 // GZIP through hyparquet-compressors) and prints, as JSON, for each column the
 // schema element hyparquet parsed and the JavaScript type its default
 // conversion gives, then every value:
-//   {"columns": [{"name", "physical", "converted", "logical", "jsType"}],
+//   {"columns": [{"name", "physical", "converted", "logical", "list", "jsType"}],
 //    "rows": [[value, ...], ...]}
 // `jsType` is the type of the first non-null value read with hyparquet's
 // default parsers: "number", "bigint", "string", "boolean", "object" (parsed
 // JSON), "Date", "Uint8Array", "Array<...>" (lists), or "null" when the
 // column holds only NULLs. `logical` is the LogicalType as hyparquet names
-// it ("TIMESTAMP(MICROS, utc)", "INTEGER(64, unsigned)", "DECIMAL(10,2)"...).
+// it ("TIMESTAMP(MICROS, utc)", "INTEGER(64, unsigned)", "DECIMAL(10,2)"...);
+// for a LIST column the three describe its element, and `list` is true.
 // Values are hyparquet's own values printed losslessly: bigints as decimal
 // strings, floats (and DECIMAL, which hyparquet converts to a number) as
 // numbers (NaN, Infinity and -0 as strings), bytes as lowercase hex, DATE as

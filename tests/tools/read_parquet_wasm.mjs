@@ -2,11 +2,14 @@
 // crate compiled to WebAssembly) and prints, as JSON, each column's Arrow type
 // and every value:
 //   {"columns": [{"name", "type"}], "rows": [[value, ...], ...]}
-// `type` is the Arrow type as apache-arrow prints it ("Int32", "Utf8",
-// "Decimal[10e+2]" is rewritten to "Decimal128(10, 2)", "Timestamp<MICROSECOND, UTC>"...),
-// with the field's extension name appended when there is one
-// ("FixedSizeBinary[16] extension=arrow.uuid").
-// Values are lossless JSON: integers as decimal strings, floats as numbers
+// `type` is the Arrow type: apache-arrow's name for simple types ("Int32",
+// "Uint64", "Utf8", "Binary", "Bool", "Float64"), and for parameterized ones
+// "Decimal128(10, 2)", "FixedSizeBinary(16)", "Date32",
+// "Time64(MICROSECOND)", "Timestamp(MICROSECOND, UTC)", "List<Int32>"; the
+// field's extension name is appended when it has one
+// ("FixedSizeBinary(16) extension=arrow.uuid").
+// Values are lossless JSON: 64-bit integers as decimal strings, narrower
+// integers and floats as numbers
 // (NaN, Infinity and -0 as strings), bytes as lowercase hex, decimals as exact
 // decimal strings, dates as YYYY-MM-DD, times as HH:MM:SS.ffffff,
 // timestamps as YYYY-MM-DDTHH:MM:SS.ffffff (with "Z" when the type has a
