@@ -241,6 +241,13 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
       column->AppendFixed<int64_t>(v);
       return true;
     }
+    case ValueReader::kUInt32: {
+      uint64_t v;
+      auto [end, ec] = std::from_chars(p, p + n, v);
+      if (ec != std::errc() || end != p + n || v > UINT32_MAX) return false;
+      column->AppendFixed<int32_t>(static_cast<int32_t>(static_cast<uint32_t>(v)));
+      return true;
+    }
     case ValueReader::kUInt64: {
       uint64_t v;
       auto [end, ec] = std::from_chars(p, p + n, v);

@@ -412,13 +412,13 @@ const std::vector<Col>& MySqlColumns() {
       {"c_bigint", "bigint", {"-9223372036854775808", "9223372036854775807", "NULL", "0"}, Kind::kInt, "BIGINT", "Int64", "bigint"},
       {"c_ubigint", "bigint unsigned", {"18446744073709551615", "0", "NULL", "9007199254740993"}, Kind::kInt, "UBIGINT", "Uint64", "bigint"},
       {"c_int", "int", {"-2147483648", "2147483647", "NULL", "0"}, Kind::kInt, "INTEGER", "Int32", "number"},
-      {"c_uint", "int unsigned", {"4294967295", "0", "NULL", "1"}, Kind::kInt, "BIGINT", "Int64", "bigint"},
+      {"c_uint", "int unsigned", {"4294967295", "0", "NULL", "2147483648"}, Kind::kInt, "UINTEGER", "Uint32", "number"},
       {"c_medium", "mediumint", {"-8388608", "8388607", "NULL", "0"}, Kind::kInt, "INTEGER", "Int32", "number"},
-      {"c_umedium", "mediumint unsigned", {"16777215", "0", "NULL", "1"}, Kind::kInt, "BIGINT", "Int64", "bigint"},
-      {"c_small", "smallint", {"-32768", "32767", "NULL", "0"}, Kind::kInt, "INTEGER", "Int32", "number"},
-      {"c_usmall", "smallint unsigned", {"65535", "0", "NULL", "1"}, Kind::kInt, "INTEGER", "Int32", "number"},
-      {"c_tiny", "tinyint", {"-128", "127", "NULL", "0"}, Kind::kInt, "INTEGER", "Int32", "number"},
-      {"c_utiny", "tinyint unsigned", {"255", "0", "NULL", "1"}, Kind::kInt, "SMALLINT", "Int16", "number"},
+      {"c_umedium", "mediumint unsigned", {"16777215", "0", "NULL", "1"}, Kind::kInt, "INTEGER", "Int32", "number"},
+      {"c_small", "smallint", {"-32768", "32767", "NULL", "0"}, Kind::kInt, "SMALLINT", "Int16", "number"},
+      {"c_usmall", "smallint unsigned", {"65535", "0", "NULL", "32768"}, Kind::kInt, "USMALLINT", "Uint16", "number"},
+      {"c_tiny", "tinyint", {"-128", "127", "NULL", "0"}, Kind::kInt, "TINYINT", "Int8", "number"},
+      {"c_utiny", "tinyint unsigned", {"255", "0", "NULL", "128"}, Kind::kInt, "UTINYINT", "Uint8", "number"},
       {"c_year", "year", {"2155", "1901", "NULL", "2024"}, Kind::kInt, "INTEGER", "Int32", "number"},
       {"c_bit", "bit(64)", {"18446744073709551615", "0", "NULL", "b'101'"}, Kind::kInt, "UBIGINT", "Uint64", "bigint", false, "CAST({} + 0 AS CHAR)"},
       {"c_dec9", "decimal(9,2)", {"-1234567.89", "9999999.99", "NULL", "0"}, Kind::kDecimal, "DECIMAL(9,2)", "Decimal128(9, 2)", "number"},
@@ -443,7 +443,7 @@ const std::vector<Col>& MySqlColumns() {
       {"c_geometry", "geometry NULL", {"ST_GeomFromText('POINT(1 2)')", "ST_GeomFromText('LINESTRING(0 0, 1 1)')", "NULL", "ST_GeomFromText('POINT(-1.5 0)')"}, Kind::kBytes, "BLOB", "Binary", "string", false, "LOWER(HEX(ST_AsBinary({})))"},
       {"c_uuid", "uuid", {"'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'00000000-0000-0000-0000-000000000000'", "NULL", "'FFFFFFFF-ffff-ffff-ffff-fffffffffff0'"}, Kind::kUuid, "UUID", "FixedSizeBinary(16)", "string"},
       {"c_inet6", "inet6", {"'::1'", "'2001:db8::ff00:42:8329'", "NULL", "'::ffff:192.0.2.1'"}, Kind::kText, "VARCHAR", "Utf8", "string"},
-      {"c_generated", "smallint AS (c_tiny * 2) VIRTUAL", {"DEFAULT", "DEFAULT", "DEFAULT", "DEFAULT"}, Kind::kInt, "INTEGER", "Int32", "number"},
+      {"c_generated", "smallint AS (c_tiny * 2) VIRTUAL", {"DEFAULT", "DEFAULT", "DEFAULT", "DEFAULT"}, Kind::kInt, "SMALLINT", "Int16", "number"},
   };
   // clang-format on
   return cols;

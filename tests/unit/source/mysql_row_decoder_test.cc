@@ -103,6 +103,33 @@ TEST(MySqlRowDecoder, BigintUnsignedIsAnUnsigned64BitInteger) {
   EXPECT_EQ(unrepresentable, (std::vector<int64_t>{0}));
 }
 
+// The native mapping keeps each integer's width and sign; INT UNSIGNED is
+// INT32 with INT(32, unsigned), holding the value's bits.
+TEST(MySqlRowDecoder, SmallIntegersKeepTheirWidthAndSign) {
+  Table t = Columns({Column("ti", "tinyint", "tinyint(4)"), Column("uti", "tinyint", "tinyint(3) unsigned"),
+                     Column("us", "smallint", "smallint(5) unsigned"), Column("ui", "int", "int(10) unsigned"),
+                     Column("um", "mediumint", "mediumint(8) unsigned")});
+  const std::vector<std::pair<int, bool>> want = {{8, true}, {8, false}, {16, false}, {32, false}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(t.schema.fields[i].name);
+    EXPECT_EQ(t.schema.fields[i].type, parquet::PhysicalType::kInt32);
+    EXPECT_EQ(t.schema.fields[i].logical.kind, parquet::LogicalKind::kInt);
+    EXPECT_EQ(t.schema.fields[i].logical.bit_width, want[i].first);
+    EXPECT_EQ(t.schema.fields[i].logical.is_signed, want[i].second);
+  }
+  EXPECT_EQ(t.schema.fields[4].logical.kind, parquet::LogicalKind::kNone);
+  parquet::ColumnBatch batch(t.schema);
+  std::vector<int64_t> unrepresentable(5, 0);
+  ASSERT_TRUE(Append(t, {"-128", "255", "65535", "4294967295", "16777215"}, &batch, &unrepresentable).ok());
+  ASSERT_TRUE(Append(t, {"127", "0", "0", "4294967296", "0"}, &batch, &unrepresentable).ok());
+  EXPECT_EQ(Values<int32_t>(batch.column(0)), (std::vector<int32_t>{-128, 127}));
+  EXPECT_EQ(Values<int32_t>(batch.column(1)), (std::vector<int32_t>{255, 0}));
+  EXPECT_EQ(Values<int32_t>(batch.column(2)), (std::vector<int32_t>{65535, 0}));
+  EXPECT_EQ(Values<int32_t>(batch.column(3)), (std::vector<int32_t>{-1, 0}));
+  EXPECT_EQ(batch.column(3).valid, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(unrepresentable, (std::vector<int64_t>{0, 0, 0, 1, 0}));
+}
+
 // MariaDB's UUID type (native mapping): the 16 bytes of the text form, in
 // order; any other text is no UUID.
 TEST(MySqlRowDecoder, UuidTextBecomesItsSixteenBytes) {
