@@ -35,6 +35,7 @@ constexpr TypeChoice kTypes[] = {
     {"tinyint", "tinyint(4)"},
     {"tinyint", "tinyint(3) unsigned"},
     {"smallint", "smallint(6)"},
+    {"smallint", "smallint(5) unsigned"},
     {"mediumint", "mediumint(9)"},
     {"int", "int(11)"},
     {"int", "int(10) unsigned"},
@@ -58,6 +59,7 @@ constexpr TypeChoice kTypes[] = {
     {"enum", "enum('a','b')"},
     {"point", "point"},
     {"longtext", "longtext"},
+    {"uuid", "uuid"},
 };
 constexpr size_t kNumTypes = sizeof kTypes / sizeof kTypes[0];
 constexpr int64_t kMaxValueBytes = 1 << 16;

@@ -39,7 +39,23 @@ MappedColumn MapColumn(const MySqlColumn& c, TypeMapping mapping) {
   const std::string& t = c.data_type;
   Target target = StringTarget();
   std::string select = QuoteIdent(c.name);
-  if (t == "bigint") {
+  if (native && (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int")) {
+    // Each integer with its own width and sign (INT32 holds all of them), so
+    // that readers give TINYINT, USMALLINT, UINTEGER (Int8, Uint16, Uint32).
+    // MEDIUMINT, of 24 bits either way, is a plain INT32.
+    const int bits = t == "tinyint" ? 8 : t == "smallint" ? 16 : 32;
+    if (t == "mediumint" || (t == "int" && !is_unsigned)) {
+      target = {PhysicalType::kInt32, 0, {}, ValueReader::kInt32, "int32"};
+    } else {
+      target = {PhysicalType::kInt32, 0, LogicalType::Int(bits, !is_unsigned),
+                bits == 32 ? ValueReader::kUInt32 : ValueReader::kInt32,
+                std::string("int32 (") + (is_unsigned ? "UINT_" : "INT_") + std::to_string(bits) + ")"};
+    }
+  } else if (t == "bigint" && is_unsigned && native) {
+    // INT(64, unsigned): every reader gets the exact value (hyparquet reads
+    // DECIMAL as a JavaScript number, inexact beyond 2^53).
+    target = {PhysicalType::kInt64, 0, LogicalType::Int(64, false), ValueReader::kUInt64, "int64 (UINT_64)"};
+  } else if (t == "bigint") {
     target = is_unsigned ? Target{PhysicalType::kFixedLenByteArray, 9, LogicalType::Decimal(20, 0),
                                   ValueReader::kUnsignedBig, "fixed_len_byte_array(9) (DECIMAL(20,0))"}
                          : Target{PhysicalType::kInt64, 0, {}, ValueReader::kInt64, "int64"};
@@ -81,6 +97,10 @@ MappedColumn MapColumn(const MySqlColumn& c, TypeMapping mapping) {
              t == "multilinestring" || t == "multipolygon" || t == "geometrycollection") {
     target = BytesTarget();
     select = "ST_AsBinary(" + select + ")";
+  } else if (t == "uuid") {
+    // MariaDB's UUID type: UUID like PostgreSQL's in the native mapping.
+    if (native) target = {PhysicalType::kFixedLenByteArray, 16, LogicalType::Uuid(), ValueReader::kUuid,
+                          "fixed_len_byte_array(16) (UUID)"};
   } else if (t == "json" || c.json_check) {
     if (native) target = {PhysicalType::kByteArray, 0, LogicalType::Json(), ValueReader::kBytes, "binary (JSON)"};
   }

@@ -114,6 +114,33 @@ void AppendDecimalBytes(__int128 v, int width, parquet::Column* column) {
   column->AppendFixedBytes(bytes, static_cast<size_t>(width));
 }
 
+// The 16 bytes of a UUID in its text form (hex digits, dashes after the
+// 8th, 12th, 16th and 20th); false for any other text.
+bool ParseUuid(const char* p, size_t n, uint8_t out[16]) {
+  constexpr size_t kUuidTextLength = 36;
+  if (n != kUuidTextLength) return false;
+  int nibbles = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (p[i] != '-') return false;
+      continue;
+    }
+    char c = p[i];
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (v < 0) return false;
+    if (nibbles % 2 == 0) {
+      out[nibbles / 2] = static_cast<uint8_t>(v << 4);
+    } else {
+      out[nibbles / 2] |= static_cast<uint8_t>(v);
+    }
+    ++nibbles;
+  }
+  return nibbles == 32;
+}
+
 class MySqlChunkReader : public ChunkReader {
  public:
   MySqlChunkReader(MySqlSnapshot* snapshot, std::unique_ptr<MySqlConnection> session, MYSQL_RES* result,
@@ -214,6 +241,13 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
       column->AppendFixed<int64_t>(v);
       return true;
     }
+    case ValueReader::kUInt32: {
+      uint64_t v;
+      auto [end, ec] = std::from_chars(p, p + n, v);
+      if (ec != std::errc() || end != p + n || v > UINT32_MAX) return false;
+      column->AppendFixed<int32_t>(static_cast<int32_t>(static_cast<uint32_t>(v)));
+      return true;
+    }
     case ValueReader::kUInt64: {
       uint64_t v;
       auto [end, ec] = std::from_chars(p, p + n, v);
@@ -226,6 +260,12 @@ bool AppendValue(const ColumnPlan& plan, const char* p, size_t n, parquet::Colum
       auto [end, ec] = std::from_chars(p, p + n, v);
       if (ec != std::errc() || end != p + n) return false;
       AppendDecimalBytes(static_cast<__int128>(v), 9, column);
+      return true;
+    }
+    case ValueReader::kUuid: {
+      uint8_t bytes[16];
+      if (!ParseUuid(p, n, bytes)) return false;
+      column->AppendFixedBytes(bytes, sizeof bytes);
       return true;
     }
     case ValueReader::kDecimal32:

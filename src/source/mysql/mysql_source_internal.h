@@ -26,6 +26,7 @@ namespace dbexport::source::mysql {
 enum class ValueReader {
   kInt32,          // INT32 from a decimal integer
   kInt64,          // INT64 from a decimal integer
+  kUInt32,         // INT32 holding the bits of an unsigned 32-bit integer (INT UNSIGNED, native)
   kUInt64,         // INT64 holding the bits of an unsigned 64-bit integer (BIT, native)
   kUnsignedBig,    // FIXED_LEN_BYTE_ARRAY(9) DECIMAL(20,0) from BIGINT UNSIGNED
   kDecimal32,      // DECIMAL on INT32
@@ -35,6 +36,7 @@ enum class ValueReader {
   kTimestamp,      // INT64 microseconds from 'YYYY-MM-DD hh:mm:ss[.ffffff]'
   kDate,           // INT32 days from 'YYYY-MM-DD'
   kTime,           // INT64 microseconds from 'hh:mm:ss[.ffffff]' (00:00:00..23:59:59.999999)
+  kUuid,           // FIXED_LEN_BYTE_ARRAY(16) from 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' (MariaDB UUID, native)
   kBytes,          // the text or bytes as they are
 };
 

@@ -139,10 +139,9 @@ std::optional<Target> NativeTarget(const Resolved& r) {
     default:
       break;
   }
-  if (r.type != nullptr && r.type->typtype == 'e') {
-    return Target{PhysicalType::kByteArray, 0, LogicalType::Enum(), WireReader::kBytes,
-                  "binary (ENUM)"};
-  }
+  // An enum's label as STRING, not ENUM: arrow-rs reads ENUM-annotated
+  // BYTE_ARRAY as Binary (docs/type-mapping.md, "What readers see").
+  if (r.type != nullptr && r.type->typtype == 'e') return StringTarget();
   return std::nullopt;
 }
 

@@ -229,7 +229,7 @@ TEST(PostgresTypes, ColumnInfoFollowsInformationSchema) {
   EXPECT_EQ(Column(t, "c_tstz").expected_exported_type, "int64 (TIMESTAMP_MICRO, UTC)");
   EXPECT_EQ(Column(t, "c_uuid").expected_exported_type, "fixed_len_byte_array(16) (UUID)");
   EXPECT_EQ(Column(t, "c_jsonb").expected_exported_type, "binary (JSON)");
-  EXPECT_EQ(Column(t, "c_enum").expected_exported_type, "binary (ENUM)");
+  EXPECT_EQ(Column(t, "c_enum").expected_exported_type, "binary (UTF8)");
   EXPECT_EQ(Column(t, "c_int_arr").expected_exported_type, "list<int32>");
   EXPECT_EQ(Column(t, "c_price").original_type, "price");
   EXPECT_EQ(Column(t, "c_price").num_precision, 10);
