@@ -15,6 +15,7 @@
 #include "export/export.h"
 #include "export/export_internal.h"
 #include "export/naming.h"
+#include "lake/catalog.h"
 
 namespace dbexport::exporter {
 namespace {
@@ -86,6 +87,7 @@ class ExportRun {
   void CloseSnapshots();
   std::vector<TableResult> FinalTables(bool cancelled) const;
   Status WriteManifests(const std::vector<TableResult>& tables, const TaskResult& task);
+  Status WriteCatalog(const std::vector<TableResult>& tables, const TaskResult& task);
 
   const ExportSpec& request_;
   const parquet::WriterOptions writer_options_;
@@ -437,6 +439,7 @@ std::vector<TableResult> ExportRun::FinalTables(bool cancelled) const {
   out.reserve(tables_.size());
   for (const auto& t : tables_) {
     TableResult r = t->result;
+    r.schema = t->schema;
     if (r.status.empty()) {
       r.status = cancelled ? kTableCanceled : kTableFailed;
       r.failure_cause = cancelled ? "the export was cancelled before this table finished"
@@ -457,6 +460,34 @@ Status ExportRun::WriteManifests(const std::vector<TableResult>& tables, const T
     if (!s.ok()) return s.WithContext("writing manifest " + f.key);
   }
   return Status::OK();
+}
+
+// The catalog files (docs/catalog.md) of the tables exported.
+Status ExportRun::WriteCatalog(const std::vector<TableResult>& tables, const TaskResult& task) {
+  lake::CatalogOptions options;
+  options.task_id = request_.task_id;
+  StoreLocation where = request_.destination;
+  if (!where.is_s3() && where.directory.empty()) {  // a caller's own store: where it says it is
+    Result<StoreLocation> described = ParseStoreUrl(store_->Describe());
+    if (!described.ok()) return described.status().WithContext("locating the store for the catalog");
+    where = *described;
+  }
+  options.root_url = lake::RootUrl(where);
+  options.compression = request_.writer.codec == parquet::Codec::kGzip     ? "GZIP"
+                        : request_.writer.codec == parquet::Codec::kSnappy ? "SNAPPY"
+                        : request_.writer.codec == parquet::Codec::kZstd   ? "ZSTD"
+                                                                           : "UNCOMPRESSED";
+  options.timestamp_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(task.end.time_since_epoch()).count();
+  std::vector<lake::TableFiles> catalog_tables;
+  for (const TableResult& t : tables) {
+    if (t.status != kTableComplete) continue;
+    lake::TableFiles c{.database = t.info.database, .schema = t.info.schema, .table = t.info.name,
+                       .prefix = t.prefix, .parquet_schema = t.schema, .files = {}};
+    for (const DataFile& f : t.data_files) c.files.push_back({f.key, f.size, f.rows, f.columns});
+    catalog_tables.push_back(std::move(c));
+  }
+  return lake::WriteCatalog(options, catalog_tables, store_);
 }
 
 Result<ExportSummary> ExportRun::Run(source::Source* source) {
@@ -523,6 +554,13 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
     return left.empty() ? result : Status(result.code(), result.message() + left);
   }
   if (!manifest.ok()) return Status(manifest.code(), "the export read every table" + left);
+  if (request_.catalog) {
+    Status catalog = WriteCatalog(tables, task);
+    if (!catalog.ok()) {
+      return Status(catalog.code(), "the export read every table and wrote its manifest, but not its catalog files: " +
+                                        catalog.message());
+    }
+  }
   if (request_.success_marker) {
     // Last, so that its presence says the manifests and every file they list
     // are complete.

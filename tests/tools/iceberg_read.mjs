@@ -1,0 +1,83 @@
+// Reads Apache Iceberg tables with icebird (an independent Iceberg reader:
+// its own Avro decoder for the manifest list and manifests, hyparquet for
+// the data files) and prints them as JSON.
+//
+// Input on stdin: {"tables": ["<table location>", ...], "s3Endpoint": "http://..."}
+// A location is file:///abs/dir or s3://bucket/key (read through the
+// S3-compatible endpoint, path style). Output:
+//   [{"location", "snapshotId", "recordCount" (sum of the manifests'
+//     record_count), "files", "columns", "rows": [[value text or null, ...]]}]
+// or [{"location", "error"}] for a table that could not be read (exit 1).
+// Values as text: Date -> ISO 8601, bytes -> hex, lists -> elements joined
+// with ',', everything else String().
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { icebergMetadata, icebergRead } from 'icebird';
+import { icebergManifests } from 'icebird/src/manifest.js';
+
+const input = JSON.parse(await new Promise((resolve) => {
+  let data = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (c) => { data += c; });
+  process.stdin.on('end', () => resolve(data));
+}));
+
+// icebird reads everything with fetch(): serve file:// URLs from disk, and
+// send the S3 URLs it makes (https://<bucket>.s3.amazonaws.com/<key>) to the
+// test's endpoint.
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (resource, init) => {
+  const url = String(resource);
+  if (url.startsWith('file://')) {
+    try {
+      const body = await readFile(fileURLToPath(url));
+      return new Response(body, { status: 200, headers: { 'content-length': String(body.length) } });
+    } catch (e) {
+      return new Response(String(e), { status: 404 });
+    }
+  }
+  const s3 = url.match(/^https:\/\/([^./]+)\.s3\.amazonaws\.com\/(.*)$/);
+  if (s3 && input.s3Endpoint) return realFetch(`${input.s3Endpoint}/${s3[1]}/${s3[2]}`, init);
+  return realFetch(url, init);
+};
+
+function text(v) {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (Array.isArray(v)) return v.map(text).join(',');
+  return String(v);
+}
+
+const out = [];
+let failed = false;
+for (const location of input.tables) {
+  try {
+    const metadata = await icebergMetadata({ tableUrl: location, metadataFileName: 'v1.metadata.json' });
+    const manifests = await icebergManifests(metadata);
+    let recordCount = 0n;
+    let files = 0;
+    for (const m of manifests) {
+      for (const e of m.entries) {
+        recordCount += BigInt(e.data_file.record_count);
+        files += 1;
+      }
+    }
+    const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
+    const columns = schema.fields.map((f) => f.name);
+    const rows = files === 0 ? [] : await icebergRead({ tableUrl: location, metadata });
+    out.push({
+      location,
+      snapshotId: String(metadata['current-snapshot-id']),
+      recordCount: String(recordCount),
+      files,
+      columns,
+      rows: rows.map((r) => columns.map((c) => text(r[c]))),
+    });
+  } catch (e) {
+    out.push({ location, error: String(e && e.stack ? e.stack : e) });
+    failed = true;
+  }
+}
+process.stdout.write(JSON.stringify(out));
+process.exitCode = failed ? 1 : 0;
