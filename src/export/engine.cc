@@ -401,9 +401,9 @@ std::string ExportRun::SweepAndReconcile(std::vector<TableResult>* tables, bool 
       auto known = std::find_if(t.data_files.begin(), t.data_files.end(),
                                 [&](const DataFile& f) { return f.key == o.key; });
       if (known != t.data_files.end()) {
-        found.push_back({o.key, o.size, known->rows, known->sha256});
+        found.push_back({o.key, o.size, known->rows, known->sha256, known->columns});
       } else if (!store_->Delete(o.key).ok()) {
-        found.push_back({o.key, o.size, -1, ""});  // of a partition that did not complete, and it stays
+        found.push_back({o.key, o.size, -1, "", {}});  // of a partition that did not complete, and it stays
       }
     }
     t.data_files = std::move(found);
