@@ -4,12 +4,14 @@
 //
 // Input on stdin: {"tables": ["<table location>", ...], "s3Endpoint": "http://..."}
 // A location is file:///abs/dir or s3://bucket/key (read through the
-// S3-compatible endpoint, path style). Output:
+// S3-compatible endpoint, path style, requests signed with SigV4 from
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION). Output:
 //   [{"location", "snapshotId", "recordCount" (sum of the manifests'
 //     record_count), "files", "columns", "rows": [[value text or null, ...]]}]
 // or [{"location", "error"}] for a table that could not be read (exit 1).
 // Values as text: Date -> ISO 8601, bytes -> hex, lists -> elements joined
 // with ',', everything else String().
+import { createHash, createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { icebergMetadata, icebergRead } from 'icebird';
@@ -26,6 +28,29 @@ const input = JSON.parse(await new Promise((resolve) => {
 // send the S3 URLs it makes (https://<bucket>.s3.amazonaws.com/<key>) to the
 // test's endpoint.
 const realFetch = globalThis.fetch;
+
+// SigV4 headers of an unsigned-payload GET (or HEAD) of `url`.
+function signS3(method, url) {
+  const key = process.env.AWS_ACCESS_KEY_ID || '';
+  const secret = process.env.AWS_SECRET_ACCESS_KEY || '';
+  const region = process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const headers = { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': amzDate };
+  const signed = Object.keys(headers).sort();
+  const canonical = [method, url.pathname, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'),
+    'UNSIGNED-PAYLOAD'].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  let k = createHmac('sha256', 'AWS4' + secret).update(day).digest();
+  for (const part of [region, 's3', 'aws4_request']) k = createHmac('sha256', k).update(part).digest();
+  const signature = createHmac('sha256', k).update(toSign).digest('hex');
+  return {
+    'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    'x-amz-date': amzDate,
+    authorization: `AWS4-HMAC-SHA256 Credential=${key}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+  };
+}
 globalThis.fetch = async (resource, init) => {
   const url = String(resource);
   if (url.startsWith('file://')) {
@@ -37,7 +62,12 @@ globalThis.fetch = async (resource, init) => {
     }
   }
   const s3 = url.match(/^https:\/\/([^./]+)\.s3\.amazonaws\.com\/(.*)$/);
-  if (s3 && input.s3Endpoint) return realFetch(`${input.s3Endpoint}/${s3[1]}/${s3[2]}`, init);
+  if (s3 && input.s3Endpoint) {
+    const target = new URL(`${input.s3Endpoint}/${s3[1]}/${s3[2]}`);
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(signS3(init?.method || 'GET', target))) headers.set(k, v);
+    return realFetch(target, { ...init, headers });
+  }
   return realFetch(url, init);
 };
 
