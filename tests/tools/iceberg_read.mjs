@@ -7,7 +7,10 @@
 // S3-compatible endpoint, path style, requests signed with SigV4 from
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION). Output:
 //   [{"location", "snapshotId", "recordCount" (sum of the manifests'
-//     record_count), "files", "columns", "rows": [[value text or null, ...]]}]
+//     record_count), "files", "dataFiles": [{path, recordCount, sizeBytes,
+//     columnSizes, valueCounts, nullValueCounts, nanValueCounts, lowerBounds,
+//     upperBounds (hex)}] with the metrics keyed by field id, "columns",
+//     "rows": [[value text or null, ...]]}]
 // or [{"location", "error"}] for a table that could not be read (exit 1).
 // Values as text: Date -> ISO 8601, bytes -> hex, lists -> elements joined
 // with ',', everything else String().
@@ -87,10 +90,25 @@ for (const location of input.tables) {
     const manifests = await icebergManifests(metadata);
     let recordCount = 0n;
     let files = 0;
+    const dataFiles = [];
+    // Iceberg maps are Avro arrays of {key, value}: as objects keyed by field id.
+    const byId = (m, f) => Object.fromEntries((m || []).map(({ key, value }) => [String(key), f(value)]));
     for (const m of manifests) {
       for (const e of m.entries) {
         recordCount += BigInt(e.data_file.record_count);
         files += 1;
+        const d = e.data_file;
+        dataFiles.push({
+          path: d.file_path,
+          recordCount: String(d.record_count),
+          sizeBytes: String(d.file_size_in_bytes),
+          columnSizes: byId(d.column_sizes, String),
+          valueCounts: byId(d.value_counts, String),
+          nullValueCounts: byId(d.null_value_counts, String),
+          nanValueCounts: byId(d.nan_value_counts, String),
+          lowerBounds: byId(d.lower_bounds, text),
+          upperBounds: byId(d.upper_bounds, text),
+        });
       }
     }
     const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
@@ -101,6 +119,7 @@ for (const location of input.tables) {
       snapshotId: String(metadata['current-snapshot-id']),
       recordCount: String(recordCount),
       files,
+      dataFiles,
       columns,
       rows: rows.map((r) => columns.map((c) => text(r[c]))),
     });

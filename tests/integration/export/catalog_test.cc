@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,6 +94,30 @@ std::vector<std::string> ScriptStatements(const std::string& script) {
   return out;
 }
 
+std::string LowerHex(std::string_view bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : bytes) hex += std::string{kHex[c >> 4], kHex[c & 15]};
+  return hex;
+}
+
+// Iceberg's serialization of an int (4 bytes little-endian) and of a
+// decimal's unscaled value (big-endian two's complement, fewest bytes).
+std::string IntBoundHex(int32_t v) {
+  std::string b(4, '\0');
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(static_cast<uint32_t>(v) >> (8 * i));
+  return LowerHex(b);
+}
+std::string DecimalBoundHex(int64_t v) {
+  std::string b(8, '\0');
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(static_cast<uint64_t>(v) >> (56 - 8 * i));
+  size_t drop = 0;
+  while (drop + 1 < b.size() && ((b[drop] == 0 && !(b[drop + 1] & 0x80)) || (b[drop] == '\xff' && (b[drop + 1] & 0x80)))) {
+    ++drop;
+  }
+  return LowerHex(b.substr(drop));
+}
+
 class CatalogTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -131,6 +156,41 @@ class CatalogTest : public ::testing::Test {
     ASSERT_EQ(items.size(), 2500u);
     EXPECT_EQ((*r)[setup + Tables().size()].rows, items);
     EXPECT_EQ((*r)[setup + Tables().size() + 1].rows, PgRows("k::text, \"Val\"", "other.\"Mixed Case\"", "k"));
+  }
+
+  // The icebird output of the last CheckIceberg().
+  static inline nlohmann::json last_iceberg_;
+
+  // Each data file's metrics in the Iceberg manifest (as icebird decoded
+  // them) against DuckDB reading that file: rows, size, NULL counts and the
+  // bounds of an int, a decimal and a string column.
+  static void CheckIcebergMetrics(const nlohmann::json& table) {
+    ASSERT_GE(table["dataFiles"].size(), 2u);
+    for (const auto& f : table["dataFiles"]) {
+      std::string path = f["path"].get<std::string>();
+      ASSERT_TRUE(path.starts_with("file:///")) << path;
+      path = path.substr(7);
+      Result<QueryResult> q = DuckDbQuery(
+          "SELECT count(*), min(id), max(id), count(*) - count(name), count(*) - count(data), lower(hex(min(name))), "
+          "lower(hex(max(name))), (min(price) * 100)::BIGINT, (max(price) * 100)::BIGINT FROM read_parquet('" +
+          path + "')");
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      const auto& v = q->rows.at(0);
+      EXPECT_EQ(f["recordCount"], *v[0]) << path;
+      EXPECT_EQ(f["sizeBytes"], std::to_string(std::filesystem::file_size(path))) << path;
+      EXPECT_EQ(f["valueCounts"]["1"], *v[0]) << path;
+      EXPECT_EQ(f["nullValueCounts"]["1"], "0") << path;
+      EXPECT_EQ(f["nullValueCounts"]["6"], *v[3]) << path;
+      EXPECT_EQ(f["nullValueCounts"]["11"], *v[4]) << path;
+      EXPECT_EQ(f["lowerBounds"]["1"], IntBoundHex(std::stoi(*v[1]))) << path;
+      EXPECT_EQ(f["upperBounds"]["1"], IntBoundHex(std::stoi(*v[2]))) << path;
+      EXPECT_EQ(f["lowerBounds"]["6"], *v[5]) << path;
+      EXPECT_EQ(f["upperBounds"]["6"], *v[6]) << path;
+      EXPECT_EQ(f["lowerBounds"]["4"], DecimalBoundHex(std::stoll(*v[7]))) << path;
+      EXPECT_EQ(f["upperBounds"]["4"], DecimalBoundHex(std::stoll(*v[8]))) << path;
+      EXPECT_EQ(f["nanValueCounts"]["12"], "0") << path;
+      EXPECT_TRUE(f["columnSizes"].contains("28")) << "the list column's sizes are keyed by its element id";
+    }
   }
 
   // Reads every table's Iceberg metadata with icebird and checks record
@@ -179,6 +239,7 @@ class CatalogTest : public ::testing::Test {
       row[4] = expected[i][4];
     }
     EXPECT_EQ(items, expected);
+    last_iceberg_ = out;
     Rows mixed = JsonRows(out[2]["rows"]);
     std::sort(mixed.begin(), mixed.end());
     EXPECT_EQ(mixed, PgRows("k::text, \"Val\"", "other.\"Mixed Case\"", "k"));
@@ -200,6 +261,7 @@ TEST_F(CatalogTest, LocalExportCatalogReadByDuckDbAndIcebird) {
 
   CheckDuckDbScript(ReadText(catalog + "/duckdb.sql"));
   CheckIceberg("file://" + catalog, "");
+  CheckIcebergMetrics(last_iceberg_[0]);
 
   // The Iceberg schema carries the Parquet files' field ids.
   Result<nlohmann::json> meta = ReadJsonFile(catalog + "/iceberg/cattest.public.items/metadata/v1.metadata.json");
