@@ -118,15 +118,16 @@ class ExportRun {
 Status ExportRun::CheckRequest() {
   DBX_RETURN_IF_ERROR(ValidateSpec(request_));
   // One task's files never mix with another's: refuse an identifier whose
-  // directory already holds an export's files: data, manifests or the
-  // _SUCCESS marker (other objects, such as a caller's pre-flight probe, are
+  // directory already holds an export's files: data, manifests, catalog
+  // files or the _SUCCESS marker (other objects, such as a caller's pre-flight probe, are
   // allowed).
   std::string task_dir = SanitizePathSegment(request_.task_id) + "/";
   Result<std::vector<ObjectInfo>> existing = store_->List(task_dir);
   if (!existing.ok()) return existing.status().WithContext("listing " + store_->Describe() + "/" + task_dir);
   const std::string marker = SuccessMarkerKey(request_.task_id);
   int64_t exported_files = std::count_if(existing->begin(), existing->end(), [&](const ObjectInfo& o) {
-    return o.key.ends_with(".parquet") || o.key.ends_with(".json") || o.key == marker;
+    return o.key.ends_with(".parquet") || o.key.ends_with(".json") || o.key == marker ||
+           o.key.starts_with(task_dir + "_catalog/");
   });
   if (exported_files > 0) {
     return AlreadyExists("The export task with the ID " + request_.task_id + " already exists: " +

@@ -130,7 +130,7 @@ TEST(ExportLayout, FilesManifestsAndSkipsAreAsSpecified) {
   std::set<std::string> expected_dirs;
   for (const auto& [dir, _] : ExportedTables()) expected_dirs.insert(dir);
   EXPECT_EQ(dirs, expected_dirs);
-  EXPECT_EQ(ListDirs(out + "/layout-1"), std::vector<std::string>{"exptest_layout"});
+  EXPECT_EQ(ListDirs(out + "/layout-1"), (std::vector<std::string>{"_catalog", "exptest_layout"}));
 
   auto tables_info = ReadJsonFile(out + "/" + manifests[1]);
   ASSERT_TRUE(tables_info.ok()) << tables_info.status();
