@@ -338,5 +338,20 @@ TEST_F(CatalogTest, NoCatalogFlagWritesNoCatalog) {
   EXPECT_NE(std::find(files.begin(), files.end(), "_SUCCESS"), files.end());
 }
 
+// A catalog that cannot be written fails the export, after the manifests and
+// without _SUCCESS: a plain file where the _catalog folder must go.
+TEST_F(CatalogTest, UnwritableCatalogFailsTheExportWithoutSuccessMarker) {
+  const std::string dir = MakeTempDir("catalog-blocked");
+  std::filesystem::create_directories(dir + "/cat-blocked");
+  std::ofstream(dir + "/cat-blocked/_catalog") << "not a folder";
+  CommandResult r = Export(dir, "cat-blocked");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("the export read every table and wrote its manifest, but not its catalog files: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/cat-blocked/export_info_cat-blocked.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/cat-blocked/_SUCCESS"));
+}
+
 }  // namespace
 }  // namespace dbexport::testing
