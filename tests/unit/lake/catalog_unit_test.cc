@@ -236,5 +236,21 @@ TEST(LakeCatalog, TableWithUnsignedBigintGetsNoIcebergMetadata) {
   for (const CatalogFile& f : *files) EXPECT_EQ(f.key.find("/iceberg/"), std::string::npos) << f.key;
 }
 
+TEST(LakeCatalog, GlueTableNamesStayUniqueWithinADatabase) {
+  TableFiles a = SampleTable();  // public.Orders -> public_orders
+  TableFiles b = SampleTable();
+  b.table = "orders";
+  b.prefix = "task-1/shop/public.orders/";
+  Result<std::vector<CatalogFile>> files = BuildCatalog({.task_id = "task-1", .root_url = "s3://b"}, {a, b});
+  ASSERT_TRUE(files.ok());
+  std::string ddl_a, ddl_b;
+  for (const CatalogFile& f : *files) {
+    if (f.key == "task-1/_catalog/athena/shop.public.Orders.sql") ddl_a = f.contents;
+    if (f.key == "task-1/_catalog/athena/shop.public.orders.sql") ddl_b = f.contents;
+  }
+  EXPECT_NE(ddl_a.find("`shop`.`public_orders` ("), std::string::npos) << ddl_a;
+  EXPECT_NE(ddl_b.find("`shop`.`public_orders_2` ("), std::string::npos) << ddl_b;
+}
+
 }  // namespace
 }  // namespace dbexport::lake
