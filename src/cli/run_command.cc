@@ -111,6 +111,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       ->capture_default_str();
   run->add_flag("--no-success-marker", f->no_success_marker,
                 "Do not write <task-id>/_SUCCESS after the manifests of a completed export");
+  run->add_flag("--no-catalog", f->no_catalog,
+                "Do not write <task-id>/_catalog/ (Athena DDL, DuckDB script, Iceberg metadata; docs/catalog.md)");
   run->footer(
       "Ctrl-C (or SIGTERM) cancels within seconds, even a read waiting on the server: open files are "
       "discarded, the files of finished partitions stay, and the manifest says what is there.\n"
@@ -169,6 +171,7 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
   spec->parallelism = flags.parallelism;
   spec->chunk_rows = flags.chunk_rows;
   spec->success_marker = !flags.no_success_marker;
+  spec->catalog = !flags.no_catalog;
   return std::nullopt;
 }
 

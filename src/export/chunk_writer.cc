@@ -186,7 +186,7 @@ class PartFileSequence {
     context_.progress->AddBytesWritten(size - reported_bytes_);
     output_.bytes_written += size;
     output_.files += 1;
-    output_.data_files.push_back({key_, size, file_rows_, std::move(*digest)});
+    output_.data_files.push_back({key_, size, file_rows_, std::move(*digest), writer_->Summary().columns});
     writer_.reset();
     hashing_.reset();
     stream_.reset();

@@ -15,6 +15,7 @@
 #include "export/export.h"
 #include "export/export_internal.h"
 #include "export/naming.h"
+#include "lake/catalog.h"
 
 namespace dbexport::exporter {
 namespace {
@@ -86,6 +87,7 @@ class ExportRun {
   void CloseSnapshots();
   std::vector<TableResult> FinalTables(bool cancelled) const;
   Status WriteManifests(const std::vector<TableResult>& tables, const TaskResult& task);
+  Status WriteCatalog(const std::vector<TableResult>& tables, const TaskResult& task);
 
   const ExportSpec& request_;
   const parquet::WriterOptions writer_options_;
@@ -116,15 +118,16 @@ class ExportRun {
 Status ExportRun::CheckRequest() {
   DBX_RETURN_IF_ERROR(ValidateSpec(request_));
   // One task's files never mix with another's: refuse an identifier whose
-  // directory already holds an export's files: data, manifests or the
-  // _SUCCESS marker (other objects, such as a caller's pre-flight probe, are
+  // directory already holds an export's files: data, manifests, catalog
+  // files or the _SUCCESS marker (other objects, such as a caller's pre-flight probe, are
   // allowed).
   std::string task_dir = SanitizePathSegment(request_.task_id) + "/";
   Result<std::vector<ObjectInfo>> existing = store_->List(task_dir);
   if (!existing.ok()) return existing.status().WithContext("listing " + store_->Describe() + "/" + task_dir);
   const std::string marker = SuccessMarkerKey(request_.task_id);
   int64_t exported_files = std::count_if(existing->begin(), existing->end(), [&](const ObjectInfo& o) {
-    return o.key.ends_with(".parquet") || o.key.ends_with(".json") || o.key == marker;
+    return o.key.ends_with(".parquet") || o.key.ends_with(".json") || o.key == marker ||
+           o.key.starts_with(task_dir + "_catalog/");
   });
   if (exported_files > 0) {
     return AlreadyExists("The export task with the ID " + request_.task_id + " already exists: " +
@@ -399,9 +402,9 @@ std::string ExportRun::SweepAndReconcile(std::vector<TableResult>* tables, bool 
       auto known = std::find_if(t.data_files.begin(), t.data_files.end(),
                                 [&](const DataFile& f) { return f.key == o.key; });
       if (known != t.data_files.end()) {
-        found.push_back({o.key, o.size, known->rows, known->sha256});
+        found.push_back({o.key, o.size, known->rows, known->sha256, known->columns});
       } else if (!store_->Delete(o.key).ok()) {
-        found.push_back({o.key, o.size, -1, ""});  // of a partition that did not complete, and it stays
+        found.push_back({o.key, o.size, -1, "", {}});  // of a partition that did not complete, and it stays
       }
     }
     t.data_files = std::move(found);
@@ -437,6 +440,7 @@ std::vector<TableResult> ExportRun::FinalTables(bool cancelled) const {
   out.reserve(tables_.size());
   for (const auto& t : tables_) {
     TableResult r = t->result;
+    r.schema = t->schema;
     if (r.status.empty()) {
       r.status = cancelled ? kTableCanceled : kTableFailed;
       r.failure_cause = cancelled ? "the export was cancelled before this table finished"
@@ -457,6 +461,34 @@ Status ExportRun::WriteManifests(const std::vector<TableResult>& tables, const T
     if (!s.ok()) return s.WithContext("writing manifest " + f.key);
   }
   return Status::OK();
+}
+
+// The catalog files (docs/catalog.md) of the tables exported.
+Status ExportRun::WriteCatalog(const std::vector<TableResult>& tables, const TaskResult& task) {
+  lake::CatalogOptions options;
+  options.task_id = request_.task_id;
+  StoreLocation where = request_.destination;
+  if (!where.is_s3() && where.directory.empty()) {  // a caller's own store: where it says it is
+    Result<StoreLocation> described = ParseStoreUrl(store_->Describe());
+    if (!described.ok()) return described.status().WithContext("locating the store for the catalog");
+    where = *described;
+  }
+  options.root_url = lake::RootUrl(where);
+  options.compression = request_.writer.codec == parquet::Codec::kGzip     ? "GZIP"
+                        : request_.writer.codec == parquet::Codec::kSnappy ? "SNAPPY"
+                        : request_.writer.codec == parquet::Codec::kZstd   ? "ZSTD"
+                                                                           : "UNCOMPRESSED";
+  options.timestamp_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(task.end.time_since_epoch()).count();
+  std::vector<lake::TableFiles> catalog_tables;
+  for (const TableResult& t : tables) {
+    if (t.status != kTableComplete) continue;
+    lake::TableFiles c{.database = t.info.database, .schema = t.info.schema, .table = t.info.name,
+                       .prefix = t.prefix, .parquet_schema = t.schema, .files = {}};
+    for (const DataFile& f : t.data_files) c.files.push_back({f.key, f.size, f.rows, f.columns});
+    catalog_tables.push_back(std::move(c));
+  }
+  return lake::WriteCatalog(options, catalog_tables, store_);
 }
 
 Result<ExportSummary> ExportRun::Run(source::Source* source) {
@@ -523,6 +555,13 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
     return left.empty() ? result : Status(result.code(), result.message() + left);
   }
   if (!manifest.ok()) return Status(manifest.code(), "the export read every table" + left);
+  if (request_.catalog) {
+    Status catalog = WriteCatalog(tables, task);
+    if (!catalog.ok()) {
+      return Status(catalog.code(), "the export read every table and wrote its manifest, but not its catalog files: " +
+                                        catalog.message());
+    }
+  }
   if (request_.success_marker) {
     // Last, so that its presence says the manifests and every file they list
     // are complete.

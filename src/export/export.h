@@ -73,6 +73,10 @@ struct ExportSpec {
   // Writes <task_id>/_SUCCESS last, after the manifests, when the export
   // completed (docs/manifest.md).
   bool success_marker = true;
+  // Writes catalog files (Athena DDL, a DuckDB script, Apache Iceberg
+  // metadata) under <task_id>/_catalog/, after the manifests and before
+  // _SUCCESS, when the export completed (docs/catalog.md).
+  bool catalog = true;
 };
 
 // Checks what the engine needs of a spec without any I/O: the task

@@ -44,6 +44,8 @@ struct DataFile {
   int64_t size = 0;
   int64_t rows = -1;  // -1: unknown (found in the store, not written by this run)
   std::string sha256;  // hex digest of the bytes written; empty: unknown (as rows)
+  // Per schema field, from the writer (catalog metrics); empty: unknown.
+  std::vector<parquet::ColumnSummary> columns;
 };
 
 // What the manifest says about one table.
@@ -53,6 +55,7 @@ struct TableResult {
   // unless sanitizing gave another table the same folder.
   std::string prefix;
   std::vector<source::Chunk> chunks;
+  parquet::Schema schema;     // of its Parquet files (set by FinalTables)
   std::string status;         // kTable*
   std::string failure_cause;  // kTableFailed / kTableCanceled
   int completed_chunks = 0;

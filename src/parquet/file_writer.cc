@@ -70,6 +70,35 @@ class FileWriterImpl final : public FileWriter {
 
   bool ShouldRollOver() const override { return bytes_written() >= options_.max_file_bytes; }
 
+  FileSummary Summary() const override {
+    FileSummary out;
+    out.rows = rows_;
+    out.columns.resize(schema_.fields.size());
+    for (size_t c = 0; c < schema_.fields.size(); ++c) {
+      ColumnSummary& sum = out.columns[c];
+      StatsKind kind = StatsKindFor(schema_.fields[c]);
+      for (const RowGroupMeta& rg : row_groups_) {
+        const ColumnChunkMeta& m = rg.columns[c];
+        const EncodedStats& st = m.statistics;
+        sum.compressed_bytes += m.total_compressed_size;
+        sum.num_values += m.num_values;
+        sum.null_count += st.null_count;
+        if (st.has_nan_count) sum.nan_count = std::max<int64_t>(sum.nan_count, 0) + st.nan_count;
+        if (!st.has_min_max) continue;
+        if (!sum.has_min_max || CompareEncoded(kind, st.min, sum.min) < 0) {
+          sum.min = st.min;
+          sum.min_exact = st.min_exact;
+        }
+        if (!sum.has_min_max || CompareEncoded(kind, st.max, sum.max) > 0) {
+          sum.max = st.max;
+          sum.max_exact = st.max_exact;
+        }
+        sum.has_min_max = true;
+      }
+    }
+    return out;
+  }
+
   Status Close() override {
     if (closed_) return FailedPrecondition("Parquet writer: Close() called twice");
     closed_ = true;

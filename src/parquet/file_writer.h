@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/output_stream.h"
 #include "common/status.h"
@@ -50,6 +51,27 @@ struct WriterOptions {
   std::string created_by = "dbexport version 0.1.0 (build dbexport)";
 };
 
+// What a closed file holds per column, from its footer's column chunks:
+// what a table format's data file entry (Apache Iceberg's metrics) needs.
+struct ColumnSummary {
+  int64_t compressed_bytes = 0;  // the column chunks' bytes, page headers included
+  int64_t num_values = 0;        // level entries: NULLs and LIST elements included
+  int64_t null_count = 0;        // of the leaf values (LIST: NULL elements and lists)
+  int64_t nan_count = -1;        // FLOAT/DOUBLE only; -1: not counted
+  // Over all row groups, PLAIN-encoded as the footer's statistics; byte
+  // strings may be truncated (then the bound is inexact but still a bound).
+  bool has_min_max = false;
+  std::string min;
+  std::string max;
+  bool min_exact = true;
+  bool max_exact = true;
+};
+
+struct FileSummary {
+  int64_t rows = 0;
+  std::vector<ColumnSummary> columns;  // one per schema field, in order
+};
+
 class FileWriter {
  public:
   static Result<std::unique_ptr<FileWriter>> Make(const Schema& schema, WriterOptions options,
@@ -59,6 +81,9 @@ class FileWriter {
   virtual Status Append(const ColumnBatch& batch) = 0;
   virtual bool ShouldRollOver() const = 0;
   virtual Status Close() = 0;
+
+  // After a successful Close(): the file's per-column summary.
+  virtual FileSummary Summary() const = 0;
 
   virtual int64_t rows_written() const = 0;
   // Bytes handed to the sink so far plus bytes buffered in the open row group

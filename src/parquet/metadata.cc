@@ -117,7 +117,7 @@ void WriteLogicalType(ThriftCompactWriter& w, const LogicalType& lt) {
 }
 
 void WriteLeafElement(ThriftCompactWriter& w, const Field& f, const std::string& name,
-                      int32_t repetition) {
+                      int32_t repetition, int32_t field_id) {
   w.BeginElementStruct();
   w.I32(1, static_cast<int32_t>(f.type));
   if (f.type == PhysicalType::kFixedLenByteArray) w.I32(2, f.type_length);
@@ -129,18 +129,23 @@ void WriteLeafElement(ThriftCompactWriter& w, const Field& f, const std::string&
     w.I32(7, f.logical.scale);
     w.I32(8, f.logical.precision);
   }
+  w.I32(9, field_id);
   WriteLogicalType(w, f.logical);
   w.EndStruct();
 }
 
+// field_id < 0: none.
 void WriteGroupElement(ThriftCompactWriter& w, const std::string& name, int32_t repetition,
-                       int32_t num_children, bool is_list) {
+                       int32_t num_children, bool is_list, int32_t field_id = -1) {
   w.BeginElementStruct();
   if (repetition >= 0) w.I32(3, repetition);
   w.Binary(4, name);
   w.I32(5, num_children);
   if (is_list) {
     w.I32(6, kList);
+  }
+  if (field_id >= 0) w.I32(9, field_id);
+  if (is_list) {
     w.BeginStruct(10);
     w.EmptyStruct(kLtList);
     w.EndStruct();
@@ -259,15 +264,17 @@ void AppendFileMetaData(const Schema& schema, const std::vector<RowGroupMeta>& r
   for (const Field& f : schema.fields) elements += f.is_list ? 3 : 1;
   w.BeginList(2, TType::kStruct, elements);
   WriteGroupElement(w, "schema", -1, static_cast<int32_t>(schema.fields.size()), false);
-  for (const Field& f : schema.fields) {
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const Field& f = schema.fields[i];
     int32_t repetition = f.nullable ? kOptional : kRequired;
     if (!f.is_list) {
-      WriteLeafElement(w, f, f.name, repetition);
+      WriteLeafElement(w, f, f.name, repetition, FieldId(i));
       continue;
     }
-    WriteGroupElement(w, f.name, repetition, 1, true);
+    WriteGroupElement(w, f.name, repetition, 1, true, FieldId(i));
     WriteGroupElement(w, "list", kRepeated, 1, false);
-    WriteLeafElement(w, f, "element", f.element_nullable ? kOptional : kRequired);
+    WriteLeafElement(w, f, "element", f.element_nullable ? kOptional : kRequired,
+                     ElementFieldId(schema, i));
   }
 
   w.I64(3, num_rows);

@@ -76,6 +76,15 @@ struct Schema {
   std::vector<Field> fields;
 };
 
+// Parquet field_id values the writer puts in every file's schema, so that
+// table formats keyed by field ids (Apache Iceberg) can map columns without
+// rewriting the files: field i (from 0) has id i + 1; the element of a LIST
+// field i has id fields.size() + i + 1 (the repeated "list" group has none).
+inline int32_t FieldId(size_t index) { return static_cast<int32_t>(index) + 1; }
+inline int32_t ElementFieldId(const Schema& schema, size_t index) {
+  return static_cast<int32_t>(schema.fields.size() + index) + 1;
+}
+
 // Checks the combination of physical and logical types, names and lengths.
 Status ValidateSchema(const Schema& schema);
 

@@ -34,3 +34,15 @@ dbx_add_test(export_store_fault_test
   COST 1000)
 target_include_directories(export_store_fault_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
 add_dependencies(export_store_fault_test dbexport)
+
+# Catalog files (Athena DDL, DuckDB script, Iceberg metadata) of dbexport run,
+# read by DuckDB and icebird, against PostgreSQL and moto.
+dbx_add_test(catalog_integration_test
+  SOURCES
+    export/export_test_util.cc
+    export/catalog_test.cc
+  LIBS dbx_common nlohmann_json::nlohmann_json
+  LABELS integration
+  TIMEOUT 900)
+target_include_directories(catalog_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)
+add_dependencies(catalog_integration_test dbexport)

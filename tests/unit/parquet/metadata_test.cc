@@ -83,8 +83,9 @@ TEST(Metadata, StringLeafHasLogicalAndConvertedType) {
   std::string footer = FooterOf(f);
   // Leaf SchemaElement: 15 0c type BYTE_ARRAY (6), 25 02 repetition OPTIONAL
   // (field 3, delta 2), 18 01 73 name "s", 25 00 converted_type UTF8 (delta
-  // 2), 4c 1c 00 00 logicalType STRING (delta 4), 00.
-  EXPECT_TRUE(Contains(footer, "15 0c 25 02 18 01 73 25 00 4c 1c 00 00 00")) << Hex(footer);
+  // 2), 35 02 field_id 1 (field 9, delta 3), 1c 1c 00 00 logicalType STRING
+  // (delta 1), 00.
+  EXPECT_TRUE(Contains(footer, "15 0c 25 02 18 01 73 25 00 35 02 1c 1c 00 00 00")) << Hex(footer);
 }
 
 TEST(Metadata, TimestampLeafIsMicrosWithItsUtcFlag) {
@@ -92,9 +93,10 @@ TEST(Metadata, TimestampLeafIsMicrosWithItsUtcFlag) {
   f.name = "t";
   f.type = PhysicalType::kInt64;
   f.logical = LogicalType::Timestamp(false);
-  // 25 14 converted_type TIMESTAMP_MICROS (10); 4c logicalType; 8c member 8
-  // TIMESTAMP; 12 isAdjustedToUTC false; 1c unit; 2c 00 MICROS; 00 00 00.
-  EXPECT_TRUE(Contains(FooterOf(f), "25 14 4c 8c 12 1c 2c 00 00 00 00")) << Hex(FooterOf(f));
+  // 25 14 converted_type TIMESTAMP_MICROS (10); 35 02 field_id 1; 1c
+  // logicalType; 8c member 8 TIMESTAMP; 12 isAdjustedToUTC false; 1c unit;
+  // 2c 00 MICROS; 00 00 00.
+  EXPECT_TRUE(Contains(FooterOf(f), "25 14 35 02 1c 8c 12 1c 2c 00 00 00 00")) << Hex(FooterOf(f));
 }
 
 TEST(Metadata, DecimalLeafHasScaleAndPrecision) {
@@ -104,10 +106,10 @@ TEST(Metadata, DecimalLeafHasScaleAndPrecision) {
   f.type_length = 16;
   f.logical = LogicalType::Decimal(38, 4);
   // 15 0e type FLBA (7), 15 20 type_length 16, 15 02 OPTIONAL, 18 01 64 name,
-  // 25 0a converted DECIMAL (5), 15 08 scale 4, 15 4c precision 38,
-  // 2c logicalType (delta 2) 5c member 5 { 15 08 scale, 15 4c precision } 00 00 00.
+  // 25 0a converted DECIMAL (5), 15 08 scale 4, 15 4c precision 38, 15 02
+  // field_id 1, 1c logicalType 5c member 5 { 15 08 scale, 15 4c precision } 00 00 00.
   EXPECT_TRUE(Contains(FooterOf(f),
-                       "15 0e 15 20 15 02 18 01 64 25 0a 15 08 15 4c 2c 5c 15 08 15 4c 00 00 00"))
+                       "15 0e 15 20 15 02 18 01 64 25 0a 15 08 15 4c 15 02 1c 5c 15 08 15 4c 00 00 00"))
       << Hex(FooterOf(f));
 }
 
@@ -118,10 +120,10 @@ TEST(Metadata, UuidHasNoConvertedType) {
   f.type_length = 16;
   f.logical = LogicalType::Uuid();
   f.nullable = false;
-  // ... 15 00 REQUIRED, 18 01 75 name, then straight to 6c (field 10, delta
-  // 6): no converted_type. ec 00 is member 14 (UUID, delta 14), 00 ends the
-  // union, 00 the element.
-  EXPECT_TRUE(Contains(FooterOf(f), "15 00 18 01 75 6c ec 00 00 00")) << Hex(FooterOf(f));
+  // ... 15 00 REQUIRED, 18 01 75 name, then straight to 55 02 (field_id 1,
+  // field 9, delta 5): no converted_type; 1c logicalType. ec 00 is member 14
+  // (UUID, delta 14), 00 ends the union, 00 the element.
+  EXPECT_TRUE(Contains(FooterOf(f), "15 00 18 01 75 55 02 1c ec 00 00 00")) << Hex(FooterOf(f));
 }
 
 TEST(Metadata, ListIsThreeLevels) {
@@ -132,13 +134,14 @@ TEST(Metadata, ListIsThreeLevels) {
   std::string footer = FooterOf(f);
   // Schema list of 4 elements: 19 4c. Root: 48 06 "schema" 15 02 (5 children = 1), 00.
   // Group l: 35 02 OPTIONAL, 18 01 6c, 15 02 num_children 1, 15 06 converted
-  //   LIST (3), 4c 3c 00 00 logicalType LIST (member 3), 00.
-  // Group list: 35 04 REPEATED, 18 04 "list", 15 02, 00.
-  // Leaf element: 15 02 INT32, 25 02 OPTIONAL (delta 2), 18 07 "element", 00.
+  //   LIST (3), 35 02 field_id 1, 1c 3c 00 00 logicalType LIST (member 3), 00.
+  // Group list: 35 04 REPEATED, 18 04 "list", 15 02, 00 (no field_id).
+  // Leaf element: 15 02 INT32, 25 02 OPTIONAL (delta 2), 18 07 "element",
+  //   55 04 field_id 2 (ElementFieldId: one field + 0 + 1), 00.
   EXPECT_TRUE(Contains(footer, "19 4c 48 06 73 63 68 65 6d 61 15 02 00")) << Hex(footer);
-  EXPECT_TRUE(Contains(footer, "35 02 18 01 6c 15 02 15 06 4c 3c 00 00 00")) << Hex(footer);
+  EXPECT_TRUE(Contains(footer, "35 02 18 01 6c 15 02 15 06 35 02 1c 3c 00 00 00")) << Hex(footer);
   EXPECT_TRUE(Contains(footer, "35 04 18 04 6c 69 73 74 15 02 00")) << Hex(footer);
-  EXPECT_TRUE(Contains(footer, "15 02 25 02 18 07 65 6c 65 6d 65 6e 74 00")) << Hex(footer);
+  EXPECT_TRUE(Contains(footer, "15 02 25 02 18 07 65 6c 65 6d 65 6e 74 55 04 00")) << Hex(footer);
 }
 
 TEST(Metadata, FooterEndsWithCreatedByAndColumnOrders) {
