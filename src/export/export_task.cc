@@ -80,6 +80,14 @@ Status ValidateSpec(const ExportSpec& spec) {
   if (spec.chunk_rows < 1) {
     return InvalidArgument("chunk rows must be at least 1, got " + std::to_string(spec.chunk_rows));
   }
+  if (spec.max_rate != 0 && spec.max_rate < 1024) {
+    return InvalidArgument("max rate must be at least 1024 bytes per second (or 0: no limit), got " +
+                           std::to_string(spec.max_rate));
+  }
+  if (spec.max_connections != 0 && spec.max_connections < 2) {
+    return InvalidArgument("max connections must be at least 2 (the snapshot's connection and one reader's), or 0: "
+                           "no limit; got " + std::to_string(spec.max_connections));
+  }
   return Status::OK();
 }
 
