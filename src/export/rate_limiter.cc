@@ -28,6 +28,11 @@ TokenBucket::Duration TokenBucket::Charge(int64_t bytes, Duration now) {
 
 int64_t DefaultBurstBytes(int64_t bytes_per_second) { return std::max<int64_t>(64 << 10, bytes_per_second / 4); }
 
+int64_t ThrottledBatchBytes(int64_t bytes_per_second, int readers, int64_t batch_bytes) {
+  int64_t share = bytes_per_second / std::max(1, readers);
+  return std::min(batch_bytes, std::max<int64_t>(64 << 10, share));
+}
+
 namespace {
 
 TokenBucket::Duration SteadyNow() {

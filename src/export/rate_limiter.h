@@ -87,6 +87,14 @@ class RateLimiter {
   bool waited_ = false;
 };
 
+// The bytes per ColumnBatch (SourceOptions::batch_bytes) an export limited to
+// `bytes_per_second` reads with, so that `readers` readers each read about a
+// second's share at a time (at least 64 KiB, at most `batch_bytes`): a
+// reader's wait then lasts about a second, short enough for the server not
+// to time out a result nobody reads (MySQL's net_write_timeout) and smooth
+// enough for the database's other clients.
+int64_t ThrottledBatchBytes(int64_t bytes_per_second, int readers, int64_t batch_bytes);
+
 // "50MB", "200MiB", "1G", "64k/s", "1048576": bytes per second. Units are
 // powers of 1024 (K, KB, KiB, M, MB, MiB, G, GB, GiB, T, TB, TiB;
 // case-insensitive), as --max-file-size's; "/s" may follow. At least 1 KiB.

@@ -142,6 +142,13 @@ TEST(RateLimiter, WithinTheBurstNobodyWaits) {
   EXPECT_FALSE(limiter.TakeThrottled());
 }
 
+TEST(ThrottledBatchBytes, ASecondsShareOfTheRatePerReader) {
+  EXPECT_EQ(ThrottledBatchBytes(8 * kMiB, 4, 64 * kMiB), 2 * kMiB);
+  EXPECT_EQ(ThrottledBatchBytes(1024 * kMiB, 4, 64 * kMiB), 64 * kMiB);  // never above the source's own
+  EXPECT_EQ(ThrottledBatchBytes(100 << 10, 8, 64 * kMiB), 64 << 10);    // nor below 64 KiB
+  EXPECT_EQ(ThrottledBatchBytes(8 * kMiB, 0, 64 * kMiB), 8 * kMiB);
+}
+
 TEST(ParseByteRate, AcceptsUnitsAndPerSecond) {
   EXPECT_EQ(*ParseByteRate("1048576"), kMiB);
   EXPECT_EQ(*ParseByteRate("50MB"), 50 * kMiB);
