@@ -564,7 +564,11 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
                                        store_->Describe() + "/" + key + ": " + marked.message());
     }
   }
-  if (observer_) observer_(progress_.Finished());
+  if (observer_) {
+    ExportProgress p = progress_.Finished();
+    p.max_rate = request_.max_rate;
+    observer_(p);
+  }
   return summary;
 }
 

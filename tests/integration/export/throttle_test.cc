@@ -157,8 +157,14 @@ TEST(ExportThrottle, MaxConnectionsCapsTheSessionsTheExportOpens) {
     ASSERT_TRUE(summary.ok()) << summary.status();
     EXPECT_EQ(summary->rows_exported, 200000);
     EXPECT_GT(sampler.samples(), 20);
-    // The snapshot's session and one per reader: 1 + 8 unlimited, 1 + 2 at 3.
-    EXPECT_EQ(sampler.peak(), limit == 0 ? 9 : 3);
+    // The snapshot's session and one per reader: 1 + 2 at 3. Unlimited, up
+    // to 1 + 8, and more than 3 (the sampler sees what the limit prevents).
+    if (limit == 0) {
+      EXPECT_GT(sampler.peak(), 3);
+      EXPECT_LE(sampler.peak(), 9);
+    } else {
+      EXPECT_EQ(sampler.peak(), 3);
+    }
     ExpectExportMatchesTable(PostgresUrl(db), dir + "/" + spec.task_id + "/" + db + "/public.t");
   }
 }
@@ -191,7 +197,9 @@ TEST(ExportThrottle, MaxConnectionsTooSmallForTheSnapshotsIsAClearError) {
   summary = Export(url, dir, spec, &observed, &seconds);
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->tables_exported, 2);
-  EXPECT_EQ(*DuckDbCount(dir + "/conns-enough"), 2);
+  Result<int64_t> rows = DuckDbCount(dir + "/conns-enough");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 2);
 }
 
 TEST(ExportThrottle, BadFlagValuesAreUsageErrors) {
