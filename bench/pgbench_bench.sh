@@ -9,6 +9,7 @@
 #   (a) no export
 #   (b) during dbexport run of lineitem to a local directory at full speed
 #   (c) during dbexport run --max-rate <half of (b)'s source read rate>
+#       (and any other --fractions of it)
 #   (d) no export again, to show how much the machine itself drifts
 # Exports run back to back for the whole pgbench window (the one still
 # running when pgbench ends is interrupted). For each phase it prints pgbench's
@@ -30,6 +31,7 @@
 #
 #   bench/pgbench_bench.sh [--rows N] [--scale N] [--clients N] [--threads N]
 #                          [--seconds N] [--rate TPS] [--parallelism N]
+#                          [--fractions 0.5,0.25]
 # Uses the PostgreSQL of $DBX_TEST_PG_URL, or starts the test servers
 # (scripts/lib/servers.sh) when it is not set.
 set -euo pipefail
@@ -42,6 +44,7 @@ threads=2
 seconds=30
 rate=""
 parallelism=2
+fractions=0.5
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows=$2; shift 2 ;;
@@ -51,9 +54,10 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --parallelism) parallelism=$2; shift 2 ;;
+    --fractions) fractions=$2; shift 2 ;;
     *)
       echo "usage: bench/pgbench_bench.sh [--rows N] [--scale N] [--clients N] [--threads N] [--seconds N]" \
-        "[--rate TPS] [--parallelism N]" >&2
+        "[--rate TPS] [--parallelism N] [--fractions 0.5,0.25]" >&2
       exit 2 ;;
   esac
 done
@@ -105,12 +109,18 @@ run_phase() {
         kill -INT "$export_pid"
         how=interrupted
       fi
-      wait "$export_pid" || true
+      local code=0
+      wait "$export_pid" || code=$?
+      if [ "$how" = complete ] && [ "$code" != 0 ]; then
+        echo "dbexport run failed (exit $code):" >&2
+        cat "$work/$label.export$n.err" >&2
+        exit 1
+      fi
       ended=$(date +%s.%N)
       # The display's rate: source bytes read per second since the first chunk.
       local mbs
-      mbs=$(grep '^progress:' "$work/$label.export$n.err" | tail -1 | sed -nE 's/.*  ([0-9.]+) MB\/s.*/\1/p')
-      echo "$how $(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') ${mbs:-0}" \
+      mbs=$({ grep '^progress:' "$work/$label.export$n.err" || true; } | tail -1 | sed -nE 's/.*  ([0-9.]+) MB\/s.*/\1/p')
+      echo "$how $(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') ${mbs:--}" \
         >>"$work/$label.exports"
     done
   fi
@@ -129,11 +139,11 @@ summarize() {
   stats=$(cat "$work/$label".log.* | awk '{ print $3 + (NF >= 7 ? $7 : 0) }' | sort -n |
     awk '{ v[NR] = $1; s += $1 } END { i = int(NR * 0.99); if (i < 1) i = 1;
            printf "%d %.2f %.2f", NR, v[i] / 1000, s / NR / 1000 }')
-  exports=$(awk '{ n++; if ($1 == "complete") { c++; t = t (t ? "," : "") $2 "s" } r = r (r ? "," : "") $3 }
+  exports=$(awk '{ n++; if ($1 == "complete") { c++; t = t (t ? "," : "") $2 "s" } if ($3 != "-") r = r (r ? "," : "") $3 }
                  END { if (n) printf "%d done (%s), MiB/s %s", c, t ? t : "-", r; else printf "-" }' \
     "$work/$label.exports")
   cpu=$(awk '{ printf "%.0f%%", ($3 - $1) * 100 / ($4 - $2) }' "$work/$label.cpu")
-  printf "%-30s %9s %9s %9s %6s  %s\n" "$title" "$tps" "$(echo "$stats" | cut -d' ' -f2)" \
+  printf "%-36s %9.1f %9s %9s %6s  %s\n" "$title" "$tps" "$(echo "$stats" | cut -d' ' -f2)" \
     "$(echo "$stats" | cut -d' ' -f3)" "$cpu" "$exports"
 }
 
@@ -146,17 +156,27 @@ if [ -z "$full_mbs" ]; then
   echo "no full-speed export reported a rate: see $work" >&2
   exit 1
 fi
-half_bytes=$(awk -v m="$full_mbs" 'BEGIN { printf "%d", m * 1048576 / 2 }')
-run_phase throttled "$half_bytes"
+fraction_list=(${fractions//,/ })
+limits=()
+for i in "${!fraction_list[@]}"; do
+  limits[$i]=$(awk -v m="$full_mbs" -v f="${fraction_list[$i]}" 'BEGIN { printf "%d", m * 1048576 * f }')
+  run_phase "throttled$i" "${limits[$i]}"
+done
 run_phase idle2
 
-printf "\n%-30s %9s %9s %9s %6s  %s\n" "phase" "TPS" "p99 ms" "mean ms" "CPU" "exports (time of completed ones, source read rate)"
+printf "\n%-36s %9s %9s %9s %6s  %s\n" "phase" "TPS" "p99 ms" "mean ms" "CPU" "exports (time of completed ones, source read rate)"
 summarize idle "(a) no export"
 summarize full "(b) full-speed export"
-summarize throttled "(c) --max-rate $(awk -v b="$half_bytes" 'BEGIN { printf "%.1f MiB/s", b / 1048576 }')"
+for i in "${!fraction_list[@]}"; do
+  summarize "throttled$i" "(c) --max-rate $(awk -v b="${limits[$i]}" -v f="${fraction_list[$i]}" \
+    'BEGIN { printf "%.1f MiB/s (x%s)", b / 1048576, f }')"
+done
 summarize idle2 "(d) no export, again"
 tps_of() { sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$work/$1.out" | tail -1; }
-awk -v a="$(tps_of idle)" -v d="$(tps_of idle2)" -v b="$(tps_of full)" -v c="$(tps_of throttled)" 'BEGIN {
-  base = (a + d) / 2
-  printf "\nTPS drop against the mean of (a) and (d) (%.1f): full speed %.1f%%, throttled %.1f%%; (a) vs (d) differ by %.1f%%\n",
-         base, (base - b) * 100 / base, (base - c) * 100 / base, (a > d ? a - d : d - a) * 100 / base }'
+base=$(awk -v a="$(tps_of idle)" -v d="$(tps_of idle2)" 'BEGIN { printf "%.1f", (a + d) / 2 }')
+drop() { awk -v base="$base" -v t="$(tps_of "$1")" 'BEGIN { printf "%.1f%%", (base - t) * 100 / base }'; }
+line="full speed $(drop full)"
+for i in "${!fraction_list[@]}"; do line="$line, --max-rate x${fraction_list[$i]} $(drop "throttled$i")"; done
+echo
+echo "TPS drop against the mean of (a) and (d) ($base TPS): $line; (a) and (d) differ by" \
+  "$(awk -v a="$(tps_of idle)" -v d="$(tps_of idle2)" 'BEGIN { printf "%.1f%%", (a > d ? a - d : d - a) * 200 / (a + d) }')"
