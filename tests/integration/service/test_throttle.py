@@ -63,7 +63,7 @@ class ThrottleTest(ServiceTestCase):
             stop.set()
             sampler.join()
         self.assertEqual(task["Status"], "COMPLETE", task.get("FailureCause"))
-        self.assertGreater(samples[0], 20)
+        self.assertGreaterEqual(samples[0], 5)
         # The snapshot's connection and one reader, although parallelism is 4.
         self.assertEqual(peak[0], 2)
         burst = max(64 << 10, RATE // 4)
