@@ -72,6 +72,7 @@ std::string ProgressDisplay::FormatLine(const exporter::ExportProgress& p, doubl
                 FormatBytes(p.bytes_read).c_str(), FormatBytes(p.bytes_written).c_str(), rate / (1 << 20),
                 FormatDuration(eta).c_str());
   line += buf;
+  if (p.throttled) line += "  throttled to " + FormatBytes(p.max_rate) + "/s";
   if (width > 0 && static_cast<int>(line.size()) >= width) line.resize(width - 1);
   return line;
 }

@@ -12,6 +12,7 @@
 #include "cli/progress_display.h"
 #include "export/export.h"
 #include "export/naming.h"
+#include "export/rate_limiter.h"
 #include "storage/object_store.h"
 
 namespace dbexport::cli {
@@ -109,6 +110,15 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                   "S3 only: how long a request may keep retrying, and how long the store may stay silent "
                   "before the export stops. Units ms, s, m, h")
       ->capture_default_str();
+  run->add_option("--max-rate", f->max_rate,
+                  "Read the source at most this fast: source bytes per second across all readers, e.g. 50MB "
+                  "or 200MiB/s (K, M, G, T: powers of 1024; at least 1KiB), with a burst of a quarter second. "
+                  "Default: no limit. See docs/throttling.md");
+  run->add_option("--max-connections", f->max_connections,
+                  "Source connections open at once, the snapshot's own included (PostgreSQL: one per database "
+                  "exported; MySQL: one), the rest chunk readers: --parallelism is lowered to fit. At least 2. "
+                  "0: no limit")
+      ->capture_default_str();
   run->add_flag("--no-success-marker", f->no_success_marker,
                 "Do not write <task-id>/_SUCCESS after the manifests of a completed export");
   run->add_flag("--no-catalog", f->no_catalog,
@@ -172,6 +182,17 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
   spec->chunk_rows = flags.chunk_rows;
   spec->success_marker = !flags.no_success_marker;
   spec->catalog = !flags.no_catalog;
+  if (!flags.max_rate.empty()) {
+    Result<int64_t> rate = exporter::ParseByteRate(flags.max_rate);
+    if (!rate.ok()) return UsageError("--max-rate: " + rate.status().message());
+    spec->max_rate = *rate;
+  }
+  if (flags.max_connections < 0 || flags.max_connections == 1) {
+    return UsageError("--max-connections: " + std::to_string(flags.max_connections) +
+                      " is too small: the export needs at least 2 source connections (the snapshot's and one "
+                      "reader's); 0 means no limit");
+  }
+  spec->max_connections = flags.max_connections;
   return std::nullopt;
 }
 

@@ -44,6 +44,8 @@ struct RunFlags {
   std::string consistency = "auto";
   bool no_success_marker = false;
   bool no_catalog = false;
+  std::string max_rate;     // empty: no limit
+  int max_connections = 0;  // 0: no limit
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

@@ -91,7 +91,9 @@ class BatchPipe {
   Status read_status_;
 };
 
-void ReadChunk(source::ChunkReader* reader, BatchPipe* pipe, ProgressTracker* progress) {
+// With a rate limit the reader pays for each batch after handing it over,
+// so the encoder works on it while the reader waits.
+void ReadChunk(source::ChunkReader* reader, BatchPipe* pipe, const ChunkContext* context) {
   int64_t reported = 0;
   for (;;) {
     parquet::ColumnBatch* batch = pipe->TakeFree();
@@ -101,18 +103,29 @@ void ReadChunk(source::ChunkReader* reader, BatchPipe* pipe, ProgressTracker* pr
     }
     Result<bool> more = reader->Next(batch);
     int64_t read = reader->bytes_read();
-    progress->AddBytesRead(read - reported);
+    int64_t consumed = read - reported;
+    context->progress->AddBytesRead(consumed);
     reported = read;
     if (!more.ok()) {
       pipe->FinishReading(more.status());
       return;
     }
-    if (!*more) {
+    if (*more) {
+      pipe->PushFull(batch);
+    } else {
       pipe->ReturnFree(batch);
+    }
+    if (context->limiter != nullptr) {
+      Status paid = context->limiter->Acquire(consumed, context->stop);
+      if (!paid.ok()) {
+        pipe->FinishReading(paid);
+        return;
+      }
+    }
+    if (!*more) {
       pipe->FinishReading(Status::OK());
       return;
     }
-    pipe->PushFull(batch);
   }
 }
 
@@ -215,7 +228,7 @@ Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableI
   BatchPipe pipe(*context.schema);
   std::thread reader_thread;
   try {
-    reader_thread = std::thread(ReadChunk, reader.get(), &pipe, context.progress);
+    reader_thread = std::thread(ReadChunk, reader.get(), &pipe, &context);
   } catch (const std::system_error& e) {
     return ResourceExhausted(std::string("starting the reader thread: ") + e.what());
   }

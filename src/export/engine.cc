@@ -65,13 +65,18 @@ class ExportRun {
         writer_options_(EffectiveWriterOptions(request.writer)),
         store_(store),
         observer_(observer),
-        cancel_(cancel) {}
+        cancel_(cancel),
+        limiter_(request.max_rate > 0 ? std::make_unique<RateLimiter>(request.max_rate) : nullptr),
+        readers_(request.parallelism) {}
 
   Result<ExportSummary> Run(source::Source* source);
 
  private:
   Status CheckRequest();
   Status Plan(source::Source* source);
+  // The readers that fit in max_connections beside the snapshot's own
+  // connections; InvalidArgument when not even one does.
+  Result<int> ReadersFor(const source::Source& source, size_t databases) const;
   Status PlanDatabase(const std::string& database, const std::vector<source::ExportFilterEntry>& filter);
   // Gives every exported table a folder of its own (DistinctTablePrefixes).
   void AssignFolders();
@@ -94,6 +99,8 @@ class ExportRun {
   ObjectStore* store_;
   const ProgressObserver& observer_;
   const std::atomic<bool>* cancel_;
+  const std::unique_ptr<RateLimiter> limiter_;  // null: no max_rate
+  int readers_;  // chunk readers at once: parallelism, lowered to fit max_connections
 
   Clock::time_point start_ = Clock::now();
   std::string snapshot_time_;
@@ -159,10 +166,10 @@ Status ExportRun::Plan(source::Source* source) {
   }
   if (wanted.empty()) return Status::OK();
   if (UserCancelled()) return Cancelled("export cancelled");
+  DBX_ASSIGN_OR_RETURN(readers_, ReadersFor(*source, wanted.size()));
   // Every database is snapshotted before any row is read (the hosted
   // export's clone).
-  Result<std::unique_ptr<source::Snapshot>> snapshot =
-      source->BeginSnapshot({wanted, request_.parallelism});
+  Result<std::unique_ptr<source::Snapshot>> snapshot = source->BeginSnapshot({wanted, readers_});
   if (!snapshot.ok()) return snapshot.status();
   snapshot_ = std::move(snapshot).value();
   snapshot_time_ = snapshot_->snapshot_time();
@@ -179,6 +186,21 @@ Status ExportRun::Plan(source::Source* source) {
   }
   AssignFolders();
   return Status::OK();
+}
+
+Result<int> ExportRun::ReadersFor(const source::Source& source, size_t databases) const {
+  if (request_.max_connections <= 0) return request_.parallelism;
+  const int held = source.SnapshotConnections(databases);
+  if (request_.max_connections <= held) {
+    std::string why = source.engine() == "mysql"
+                          ? "the snapshot holds 1 connection (its coordinating session)"
+                          : "the snapshot holds " + std::to_string(held) + " connection" + (held == 1 ? "" : "s") +
+                                " (one per database exported)";
+    return InvalidArgument("max connections " + std::to_string(request_.max_connections) +
+                           " is too small for this export: " + why +
+                           " and each chunk reader needs one more; set it to at least " + std::to_string(held + 1));
+  }
+  return std::min(request_.parallelism, request_.max_connections - held);
 }
 
 Status ExportRun::PlanDatabase(const std::string& database, const std::vector<source::ExportFilterEntry>& filter) {
@@ -255,7 +277,7 @@ void ExportRun::MakeJobs() {
 }
 
 void ExportRun::RunWorkers() {
-  int n = static_cast<int>(std::min<size_t>(static_cast<size_t>(request_.parallelism), jobs_.size()));
+  int n = static_cast<int>(std::min<size_t>(static_cast<size_t>(readers_), jobs_.size()));
   std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -278,7 +300,10 @@ void ExportRun::RunWorkers() {
   std::unique_lock<std::mutex> lock(mu_);
   while (workers_running_ > 0) {
     done_cv_.wait_for(lock, kProgressInterval);
-    if (UserCancelled()) stop_.store(true);
+    if (UserCancelled()) {
+      stop_.store(true);
+      if (limiter_ != nullptr) limiter_->Cancel();
+    }
     lock.unlock();
     Report(ExportProgress::Phase::kInProgress);
     lock.lock();
@@ -317,6 +342,7 @@ void ExportRun::ExportOne(const Job& job) {
   context.table_prefix = t.result.prefix;
   context.progress = &progress_;
   context.stop = &stop_;
+  context.limiter = limiter_.get();
   Result<ChunkOutput> out = ExportChunk(snapshot_.get(), t.result.info, chunk, context);
 
   if (!out.ok()) {
@@ -423,10 +449,15 @@ void ExportRun::Fail(const Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
   if (failure_.ok()) failure_ = status;
   stop_.store(true);
+  if (limiter_ != nullptr) limiter_->Cancel();
 }
 
 void ExportRun::Report(ExportProgress::Phase phase) {
-  if (observer_) observer_(progress_.Sample(phase));
+  if (!observer_) return;
+  ExportProgress p = progress_.Sample(phase);
+  p.max_rate = request_.max_rate;
+  p.throttled = limiter_ != nullptr && limiter_->TakeThrottled();
+  observer_(p);
 }
 
 void ExportRun::CloseSnapshots() {
@@ -572,7 +603,11 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
                                        store_->Describe() + "/" + key + ": " + marked.message());
     }
   }
-  if (observer_) observer_(progress_.Finished());
+  if (observer_) {
+    ExportProgress p = progress_.Finished();
+    p.max_rate = request_.max_rate;
+    observer_(p);
+  }
   return summary;
 }
 

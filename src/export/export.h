@@ -60,6 +60,13 @@ struct ExportSpec {
   std::string source_cluster;
   std::vector<std::string> export_only;  // raw entries: db, db.schema, db.schema.table; empty: all
 
+  // How hard to press on the source (docs/throttling.md). max_rate: source
+  // wire bytes per second across all readers; 0: no limit. max_connections:
+  // source connections open at once, the snapshot's own included;
+  // parallelism is lowered to fit; 0: no limit.
+  int64_t max_rate = 0;
+  int max_connections = 0;
+
   // How to write.
   int parallelism = 4;
   int64_t chunk_rows = 1'000'000;
@@ -81,7 +88,8 @@ struct ExportSpec {
 
 // Checks what the engine needs of a spec without any I/O: the task
 // identifier (the RDS rule), the ExportOnly entries, parallelism and chunk
-// rows of at least 1. InvalidArgument naming the bad value.
+// rows of at least 1, max_rate 0 or at least 1 KiB/s, max_connections 0 or
+// at least 2. InvalidArgument naming the bad value.
 Status ValidateSpec(const ExportSpec& spec);
 
 struct ExportProgress {
@@ -98,6 +106,8 @@ struct ExportProgress {
   int64_t bytes_estimated = 0;    // planned source bytes
   int64_t bytes_written = 0;      // Parquet bytes written
   int percent = 0;                // 0..100, monotone
+  int64_t max_rate = 0;           // ExportSpec::max_rate
+  bool throttled = false;         // readers waited for max_rate since the last sample
 };
 
 struct SkippedTable {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "export/export.h"
+#include "export/rate_limiter.h"
 
 namespace dbexport::exporter {
 
@@ -164,6 +165,8 @@ struct ChunkContext {
   // Set when the export stops (cancel or another chunk's failure); the reader
   // returns Cancelled soon after.
   const std::atomic<bool>* stop = nullptr;
+  // Charged with the source bytes the reader consumes (--max-rate); null: no limit.
+  RateLimiter* limiter = nullptr;
 };
 
 struct ChunkOutput {

@@ -10,6 +10,7 @@
 #include "common/time_format.h"
 #include "export/export.h"
 #include "export/naming.h"
+#include "export/rate_limiter.h"
 #include "storage/s3/preflight.h"
 #include "storage/s3/s3_store.h"
 
@@ -80,6 +81,14 @@ Status ValidateSpec(const ExportSpec& spec) {
   if (spec.chunk_rows < 1) {
     return InvalidArgument("chunk rows must be at least 1, got " + std::to_string(spec.chunk_rows));
   }
+  if (spec.max_rate != 0 && spec.max_rate < 1024) {
+    return InvalidArgument("max rate must be at least 1024 bytes per second (or 0: no limit), got " +
+                           std::to_string(spec.max_rate));
+  }
+  if (spec.max_connections != 0 && spec.max_connections < 2) {
+    return InvalidArgument("max connections must be at least 2 (the snapshot's connection and one reader's), or 0: "
+                           "no limit; got " + std::to_string(spec.max_connections));
+  }
   return Status::OK();
 }
 
@@ -113,7 +122,11 @@ Result<ExportSummary> RunExportTask(const ExportSpec& spec, const ProgressObserv
 
   // 3. The source; a local directory is created only once the source has
   // answered, so that a mistyped URL leaves nothing behind.
-  Result<std::unique_ptr<source::Source>> source = source::OpenSource(spec.source_url, spec.source_options);
+  source::SourceOptions source_options = spec.source_options;
+  if (spec.max_rate > 0) {
+    source_options.batch_bytes = ThrottledBatchBytes(spec.max_rate, spec.parallelism, source_options.batch_bytes);
+  }
+  Result<std::unique_ptr<source::Source>> source = source::OpenSource(spec.source_url, source_options);
   if (!source.ok()) return fail(TaskStep::kSource, SourceFailure(spec, source.status()));
   if (store == nullptr) {
     Result<std::vector<std::string>> databases = (*source)->ListDatabases();

@@ -11,6 +11,7 @@
 #include "common/ascii.h"
 #include "common/secrets.h"
 #include "export/naming.h"
+#include "export/rate_limiter.h"
 #include "source/source.h"
 #include "storage/s3/sigv4.h"
 
@@ -23,6 +24,7 @@ namespace {
 constexpr size_t kMaxClusterNameLength = 63;
 // Export workers per cluster; more than this only adds source connections.
 constexpr int64_t kMaxParallelism = 64;
+constexpr int64_t kMaxConnections = 1024;
 // Timeouts in the file are seconds; a day is more than any wait should be.
 constexpr int64_t kMaxTimeoutSeconds = 86'400;
 
@@ -216,12 +218,32 @@ bool GetInteger(Checker& check, const toml::table& table, const char* key, int64
   return true;
 }
 
+// max_rate: bytes per second as an integer, or a string with a unit
+// ("50MB", "200MiB/s"; exporter::ParseByteRate). 0 or absent: no limit.
+bool GetMaxRate(Checker& check, const toml::table& table, const std::string& where, int64_t* out) {
+  const toml::node* node = table.get("max_rate");
+  if (node == nullptr) return true;
+  const std::string bad = "'max_rate' in " + where + " must be bytes per second: 0 (no limit), an integer of at "
+                          "least 1024 or a string such as \"50MB\" or \"200MiB/s\" (units powers of 1024)";
+  if (node->is_integer()) {
+    int64_t value = node->value<int64_t>().value_or(-1);
+    if (value != 0 && value < 1024) return check.Fail(node->source(), bad);
+    *out = value;
+    return true;
+  }
+  if (!node->is_string()) return check.Fail(node->source(), bad);
+  Result<int64_t> rate = exporter::ParseByteRate(node->value<std::string>().value_or(""));
+  if (!rate.ok()) return check.Fail(node->source(), "'max_rate' in " + where + ": " + rate.status().message());
+  *out = *rate;
+  return true;
+}
+
 bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::string, std::string>& env,
                   ClusterConfig* cluster) {
   const std::string where = "[[clusters]]";
   if (!CheckKeys(check, table,
                  {"name", "source", "password_env", "parallelism", "type_mapping", "lock_wait_timeout",
-                  "max_table_locks", "consistency", "engine"},
+                  "max_table_locks", "consistency", "engine", "max_rate", "max_connections"},
                  where)) {
     return false;
   }
@@ -283,6 +305,15 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   int64_t parallelism = cluster->parallelism;
   if (!GetInteger(check, table, "parallelism", 1, kMaxParallelism, &parallelism, named)) return false;
   cluster->parallelism = static_cast<int>(parallelism);
+  if (!GetMaxRate(check, table, named, &cluster->max_rate)) return false;
+  int64_t max_connections = cluster->max_connections;
+  if (!GetInteger(check, table, "max_connections", 0, kMaxConnections, &max_connections, named)) return false;
+  if (max_connections == 1) {
+    return check.Fail(table.get("max_connections")->source(),
+                      "'max_connections' in " + named + " is 1: an export needs at least 2 source connections "
+                      "(the snapshot's and one reader's); 0 means no limit");
+  }
+  cluster->max_connections = static_cast<int>(max_connections);
   source::SourceOptions& options = cluster->source_options;
   int64_t lock_wait_s = options.lock_wait_timeout_ms / 1000;
   if (!GetInteger(check, table, "lock_wait_timeout", 0, kMaxTimeoutSeconds, &lock_wait_s, named)) return false;

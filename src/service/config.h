@@ -28,6 +28,9 @@ struct ClusterConfig {
   std::string database;  // empty: the server's default (the user name)
   std::string user;
   int parallelism = 4;
+  // ExportSpec::max_rate (bytes per second) and max_connections; 0: no limit.
+  int64_t max_rate = 0;
+  int max_connections = 0;
   // type_mapping, lock_wait_timeout (seconds), max_table_locks and
   // consistency (MySQL); the rest SourceOptions' defaults.
   source::SourceOptions source_options;

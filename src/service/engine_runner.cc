@@ -56,6 +56,8 @@ exporter::ExportSpec TaskRunSpec(const ServiceConfig& config, const ExportTask& 
     spec.source_url = cluster->source_url;
     spec.source_options = cluster->source_options;
     spec.parallelism = cluster->parallelism;
+    spec.max_rate = cluster->max_rate;
+    spec.max_connections = cluster->max_connections;
   }
   return spec;
 }

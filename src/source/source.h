@@ -237,6 +237,12 @@ class Source {
   virtual Result<std::unique_ptr<Snapshot>> BeginSnapshot(const SnapshotRequest& request) = 0;
   // "postgresql" or "mysql".
   virtual std::string engine() const = 0;
+  // Connections a snapshot of `databases` databases holds open until
+  // Close(), besides one per reader (--max-connections counts both).
+  virtual int SnapshotConnections(size_t databases) const {
+    (void)databases;
+    return 1;
+  }
 };
 
 // Parses a source URL (source_url.h) and checks it for its engine: a

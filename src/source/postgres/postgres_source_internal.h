@@ -117,6 +117,8 @@ class PgSource : public Source {
   Result<std::vector<std::string>> ListDatabases() override;
   Result<std::unique_ptr<Snapshot>> BeginSnapshot(const SnapshotRequest& request) override;
   std::string engine() const override { return "postgresql"; }
+  // One snapshot connection per database: a PostgreSQL snapshot cannot span databases.
+  int SnapshotConnections(size_t databases) const override { return static_cast<int>(databases); }
 
  private:
   PgSource(std::string url, std::string url_database, SourceOptions options)

@@ -9,6 +9,8 @@ dbx_add_test(export_unit_test
     export/progress_test.cc
     export/cli_flags_test.cc
     export/export_spec_test.cc
+    export/rate_limiter_test.cc
+    export/throttle_flags_test.cc
   LIBS dbx_export dbx_cli nlohmann_json::nlohmann_json
   LABELS unit)
 dbx_require_targets(unit/export dbx_storage)

@@ -147,8 +147,8 @@ TEST(ServiceConfig, RefusesUnknownKeyWithLineAndColumn) {
               "dbexport.toml:2:1: unknown key 'listen_port' in the top level (allowed: access_keys, account_id, "
               "clusters, listen, notifications, region, resume, s3, state_dir)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "  paralelism = 3\n",
-              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: consistency, engine, lock_wait_timeout, max_table_locks, name, parallelism, "
-              "password_env, source, type_mapping)");
+              "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: consistency, engine, lock_wait_timeout, max_connections, "
+              "max_rate, max_table_locks, name, parallelism, password_env, source, type_mapping)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nregion = \"x\"\n",
               "dbexport.toml:8:1: unknown key 'region' in [s3] (allowed: endpoint_url, timeout)");
 }

@@ -14,6 +14,7 @@ dbx_add_test(service_unit_test
     ${CMAKE_CURRENT_LIST_DIR}/request_auth_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/task_manager_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/task_store_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/throttle_config_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/xml_metrics_test.cc
   LIBS dbx_service PkgConfig::SERVICE_TEST_HTTPLIB SQLite::SQLite3 nlohmann_json::nlohmann_json
   LABELS unit)
