@@ -15,6 +15,7 @@ namespace dbexport::cli {
 struct VerifyFlags {
   std::string location;  // the task folder: a directory or s3://bucket[/prefix]/<task-id>
   bool json = false;
+  bool deep = false;  // decode every page of every data file
   std::string endpoint_url;
   std::string region;
 };

@@ -1,5 +1,6 @@
 // VerifyExport: the manifests (docs/manifest.md) against the store.
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -36,9 +37,11 @@ std::string StringOr(const json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+constexpr int64_t kTrailerSize = 8;  // footer length + "PAR1"
+
 // Checks one listed data file; adds its footer rows to the table's.
 Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::string, int64_t>& present,
-                 TableReport* table) {
+                 const VerifyOptions& options, TableReport* table, int64_t* bytes_read) {
   const std::string key = StringOr(entry, "key");
   if (key.empty()) {
     table->problems.push_back({"", "a dataFiles entry has no key"});
@@ -49,21 +52,54 @@ Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::stri
     table->problems.push_back({key, "missing: listed in the manifest, not in the store"});
     return Status::OK();
   }
+  const int64_t size = found->second;
   const int64_t listed_size = IntOr(entry, "sizeBytes", -1);
-  if (listed_size >= 0 && found->second != listed_size) {
-    table->problems.push_back({key, "size " + std::to_string(found->second) + " bytes, the manifest says " +
+  if (listed_size >= 0 && size != listed_size) {
+    table->problems.push_back({key, "size " + std::to_string(size) + " bytes, the manifest says " +
                                         std::to_string(listed_size)});
   }
-  Result<std::string> bytes = store->Get(key);
-  if (!bytes.ok()) return bytes.status().WithContext("reading " + key);
+  // Stream the file through the hash, keeping the last read for the footer.
+  Sha256 hash;
+  std::string last;
+  int64_t last_offset = 0;
+  const int64_t step = std::max<int64_t>(options.read_bytes, kTrailerSize);
+  for (int64_t offset = 0; offset < size; offset += step) {
+    Result<std::string> bytes = store->GetRange(key, offset, std::min(step, size - offset));
+    if (!bytes.ok()) return bytes.status().WithContext("reading " + key);
+    *bytes_read += static_cast<int64_t>(bytes->size());
+    if (static_cast<int64_t>(bytes->size()) != std::min(step, size - offset)) {
+      table->problems.push_back({key, "ends at byte " + std::to_string(offset + static_cast<int64_t>(bytes->size())) +
+                                          ", listed with " + std::to_string(size) + " (changed while verified?)"});
+      return Status::OK();
+    }
+    hash.Update(*bytes);
+    last = std::move(*bytes);
+    last_offset = offset;
+  }
+  DBX_ASSIGN_OR_RETURN(std::string sha, hash.Finish());
   const std::string listed_sha = StringOr(entry, "sha256");
-  if (!listed_sha.empty()) {
-    DBX_ASSIGN_OR_RETURN(std::string sha, Sha256Hex(*bytes));
-    if (sha != listed_sha) {
-      table->problems.push_back({key, "SHA-256 " + sha + " differs from the manifest's " + listed_sha});
+  if (!listed_sha.empty() && sha != listed_sha) {
+    table->problems.push_back({key, "SHA-256 " + sha + " differs from the manifest's " + listed_sha});
+  }
+  // The footer: FileMetaData, its 4-byte length, "PAR1", with the 4 bytes
+  // before it for ParquetFooterRows to see a whole (short) file.
+  Result<int64_t> rows = ParquetFooterRows(last);
+  if (size >= kTrailerSize && last.size() >= kTrailerSize) {
+    const auto* t = reinterpret_cast<const uint8_t*>(last.data() + last.size() - kTrailerSize);
+    const int64_t length = static_cast<int64_t>(static_cast<uint32_t>(t[0]) | static_cast<uint32_t>(t[1]) << 8 |
+                                                static_cast<uint32_t>(t[2]) << 16 | static_cast<uint32_t>(t[3]) << 24);
+    const int64_t tail_start = size - kTrailerSize - length - 4;
+    if (tail_start > last_offset) {
+      rows = ParquetFooterRows(std::string_view(last).substr(static_cast<size_t>(tail_start - last_offset)));
+    } else if (tail_start >= 0 && tail_start < last_offset) {
+      Result<std::string> tail = store->GetRange(key, tail_start, size - tail_start);
+      if (!tail.ok()) return tail.status().WithContext("reading the footer of " + key);
+      *bytes_read += static_cast<int64_t>(tail->size());
+      rows = ParquetFooterRows(*tail);
     }
   }
-  Result<int64_t> rows = ParquetFooterRows(*bytes);
+  last.clear();
+  last.shrink_to_fit();
   if (!rows.ok()) {
     table->problems.push_back({key, rows.status().message()});
     return Status::OK();
@@ -73,6 +109,19 @@ Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::stri
   if (listed_rows >= 0 && *rows != listed_rows) {
     table->problems.push_back({key, "the footer says " + std::to_string(*rows) + " rows, the manifest says " +
                                         std::to_string(listed_rows)});
+  }
+  if (options.deep) {
+    ReadRangeFn read = [&](int64_t offset, int64_t length) { return store->GetRange(key, offset, length); };
+    Result<PageCheckResult> pages = CheckParquetPages(size, read, options.limits);
+    if (!pages.ok()) return pages.status().WithContext("reading " + key);
+    *bytes_read += pages->stats.bytes_read;
+    table->pages.row_groups += pages->stats.row_groups;
+    table->pages.column_chunks += pages->stats.column_chunks;
+    table->pages.pages += pages->stats.pages;
+    table->pages.values += pages->stats.values;
+    table->pages.bytes_read += pages->stats.bytes_read;
+    table->pages.bytes_decompressed += pages->stats.bytes_decompressed;
+    if (!pages->problem.empty()) table->problems.push_back({key, pages->problem});
   }
   return Status::OK();
 }
@@ -87,8 +136,9 @@ bool Report::ok() const {
   return true;
 }
 
-Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder) {
+Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder, const VerifyOptions& options) {
   Report report;
+  report.deep = options.deep;
   report.task_folder = task_folder;
   const std::string dir = task_folder + "/";
   Result<std::vector<ObjectInfo>> listed = store->List(dir);
@@ -139,7 +189,7 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder) 
             table.files += 1;
             rows_known = rows_known && IntOr(file, "numberOfRows", -1) >= 0;
             accounted.insert(StringOr(file, "key"));
-            DBX_RETURN_IF_ERROR(CheckFile(store, file, present, &table));
+            DBX_RETURN_IF_ERROR(CheckFile(store, file, present, options, &table, &report.bytes_read));
           }
         }
         if (rows_known && table.footer_rows != table.manifest_rows && table.problems.empty()) {
