@@ -540,8 +540,12 @@ class FileChecker {
     return bytes;
   }
 
-  Status Problem(const std::string& what) {
+  // Records the first problem, at where_.
+  void Note(const std::string& what) {
     if (problem_.empty()) problem_ = where_.empty() ? what : where_ + ": " + what;
+  }
+  Status Problem(const std::string& what) {
+    Note(what);
     return Status::OK();
   }
 
@@ -740,11 +744,11 @@ class FileChecker {
 
   void CheckDictionary(const Leaf& leaf, const PageHeader& h, ChunkState* state) {
     if (h.encoding != kPlain && h.encoding != kPlainDictionary) {
-      Problem("dictionary page encoding " + std::to_string(h.encoding) + ", not PLAIN");
+      Note("dictionary page encoding " + std::to_string(h.encoding) + ", not PLAIN");
       return;
     }
     if (h.num_values < 0) {
-      Problem("dictionary page with " + std::to_string(h.num_values) + " entries");
+      Note("dictionary page with " + std::to_string(h.num_values) + " entries");
       return;
     }
     state->dictionary_bytes.swap(page_buf_);
@@ -753,18 +757,18 @@ class FileChecker {
     // Each entry takes at least one byte (a boolean an eighth): the count
     // is bounded by the page before anything is reserved.
     if (leaf.type != kBoolean && static_cast<size_t>(h.num_values) > state->dictionary_bytes.size()) {
-      Problem(std::to_string(h.num_values) + " dictionary entries cannot fit in " +
+      Note(std::to_string(h.num_values) + " dictionary entries cannot fit in " +
               std::to_string(state->dictionary_bytes.size()) + " bytes");
       return;
     }
     state->dictionary.reserve(static_cast<size_t>(h.num_values));
     if (!DecodePlain(leaf, data, state->dictionary_bytes.size(), static_cast<uint64_t>(h.num_values),
                      [&](std::string_view v) { state->dictionary.push_back(v); }, &why)) {
-      Problem("dictionary: " + why);
+      Note("dictionary: " + why);
       return;
     }
     if (leaf.type == kBoolean) {
-      Problem("a dictionary of BOOLEAN values");  // booleans are not dictionary-encoded
+      Note("a dictionary of BOOLEAN values");  // booleans are not dictionary-encoded
       return;
     }
     state->has_dictionary = true;
@@ -773,7 +777,7 @@ class FileChecker {
 
   void CheckDataPage(const Leaf& leaf, const PageHeader& h, ChunkState* state) {
     if (h.num_values < 0) {
-      Problem("num_values " + std::to_string(h.num_values));
+      Note("num_values " + std::to_string(h.num_values));
       return;
     }
     const uint64_t n = static_cast<uint64_t>(h.num_values);
@@ -784,17 +788,17 @@ class FileChecker {
     // Levels: u32 length, then hybrid runs.
     auto levels = [&](const char* what, int max_level, int32_t encoding, auto&& on_run) -> bool {
       if (encoding != kRle) {
-        Problem(std::string(what) + " level encoding " + std::to_string(encoding) + ", not RLE");
+        Note(std::string(what) + " level encoding " + std::to_string(encoding) + ", not RLE");
         return false;
       }
       if (size - pos < 4) {
-        Problem(std::string(what) + " levels: the length runs past the page");
+        Note(std::string(what) + " levels: the length runs past the page");
         return false;
       }
       uint32_t length = LoadLe32(data + pos);
       pos += 4;
       if (length > size - pos) {
-        Problem(std::string(what) + " levels: length " + std::to_string(length) + " runs past the page");
+        Note(std::string(what) + " levels: length " + std::to_string(length) + " runs past the page");
         return false;
       }
       HybridDecoder decoder(data + pos, length, BitWidth(static_cast<uint64_t>(max_level)));
@@ -802,7 +806,7 @@ class FileChecker {
           n,
           [&](uint64_t level, uint64_t count) {
             if (level > static_cast<uint64_t>(max_level)) {
-              Problem(std::string(what) + " level " + std::to_string(level) + " exceeds the column's maximum " +
+              Note(std::string(what) + " level " + std::to_string(level) + " exceeds the column's maximum " +
                       std::to_string(max_level));
               return false;
             }
@@ -811,11 +815,11 @@ class FileChecker {
           },
           &why);
       if (!ok) {
-        if (problem_.empty()) Problem(std::string(what) + " levels: " + why);
+        if (problem_.empty()) Note(std::string(what) + " levels: " + why);
         return false;
       }
       if (decoder.consumed() != length) {
-        Problem(std::string(what) + " levels: " + std::to_string(length - decoder.consumed()) +
+        Note(std::string(what) + " levels: " + std::to_string(length - decoder.consumed()) +
                 " bytes after the last run");
         return false;
       }
@@ -834,7 +838,7 @@ class FileChecker {
         return;
       }
       if (n > 0 && !first_is_row) {
-        Problem("the page starts inside a row (its first repetition level is not 0)");
+        Note("the page starts inside a row (its first repetition level is not 0)");
         return;
       }
     }
@@ -853,22 +857,22 @@ class FileChecker {
     if (h.encoding == kPlain) {
       if (!DecodePlain(leaf, values, values_size, present, [&](std::string_view v) { state->values_seen.Add(v); },
                        &why)) {
-        Problem("PLAIN values: " + why);
+        Note("PLAIN values: " + why);
         return;
       }
     } else if (h.encoding == kRleDictionary || h.encoding == kPlainDictionary) {
       if (!state->has_dictionary) {
-        Problem("dictionary-encoded values without a dictionary page");
+        Note("dictionary-encoded values without a dictionary page");
         return;
       }
       if (present > 0) {
         if (values_size < 1) {
-          Problem("dictionary indexes: no bit width");
+          Note("dictionary indexes: no bit width");
           return;
         }
         int width = values[0];
         if (width > 32) {
-          Problem("dictionary indexes: bit width " + std::to_string(width));
+          Note("dictionary indexes: bit width " + std::to_string(width));
           return;
         }
         HybridDecoder decoder(values + 1, values_size - 1, width);
@@ -877,7 +881,7 @@ class FileChecker {
             present,
             [&](uint64_t index, uint64_t) {
               if (index >= entries) {
-                Problem("dictionary index " + std::to_string(index) + " is past the dictionary's " +
+                Note("dictionary index " + std::to_string(index) + " is past the dictionary's " +
                         std::to_string(entries) + " entries");
                 return false;
               }
@@ -886,17 +890,17 @@ class FileChecker {
             },
             &why);
         if (!ok) {
-          if (problem_.empty()) Problem("dictionary indexes: " + why);
+          if (problem_.empty()) Note("dictionary indexes: " + why);
           return;
         }
         if (decoder.consumed() != values_size - 1) {
-          Problem("dictionary indexes: " + std::to_string(values_size - 1 - decoder.consumed()) +
+          Note("dictionary indexes: " + std::to_string(values_size - 1 - decoder.consumed()) +
                   " bytes after the last run");
           return;
         }
       }
     } else {
-      Problem("value encoding " + std::to_string(h.encoding) + " is not one dbexport writes (PLAIN, RLE_DICTIONARY)");
+      Note("value encoding " + std::to_string(h.encoding) + " is not one dbexport writes (PLAIN, RLE_DICTIONARY)");
       return;
     }
     state->values += static_cast<int64_t>(n);
