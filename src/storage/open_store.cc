@@ -7,16 +7,6 @@
 
 namespace dbexport {
 
-Result<std::string> ObjectStore::GetRange(const std::string& key, int64_t offset, int64_t length) {
-  if (offset < 0 || length < 0) {
-    return InvalidArgument("reading " + key + ": negative range (offset " + std::to_string(offset) + ", length " +
-                           std::to_string(length) + ")");
-  }
-  DBX_ASSIGN_OR_RETURN(std::string all, Get(key));
-  if (static_cast<uint64_t>(offset) >= all.size()) return std::string();
-  return all.substr(static_cast<size_t>(offset), static_cast<size_t>(length));
-}
-
 Result<StoreLocation> ParseStoreUrl(const std::string& url) {
   constexpr std::string_view kS3Scheme = "s3://";
   constexpr std::string_view kFileScheme = "file://";

@@ -72,7 +72,11 @@ TEST(S3Checksum, MultipartUploadStoresTheCompositeOfItsParts) {
 
   std::string digests;
   for (size_t at = 0; at < data.size(); at += 5 * kMiB) digests += Unhex(DigestBody(data.substr(at, 5 * kMiB)).hex);
-  EXPECT_EQ(StoredChecksum(bucket, "big.bin"), DigestBody(digests).base64 + "-3");
+  // SHA-256 of the parts' digests; S3 appends "-<parts>", moto's
+  // HeadObject leaves it out.
+  const std::string composite = DigestBody(digests).base64;
+  const std::string stored = StoredChecksum(bucket, "big.bin");
+  EXPECT_TRUE(stored == composite + "-3" || stored == composite) << stored << " vs " << composite;
 
   // Each part was sent with its checksum, signed.
   int parts = 0;
