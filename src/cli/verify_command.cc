@@ -1,7 +1,9 @@
 #include "cli/verify_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <filesystem>
 #include <string_view>
 #include <nlohmann/json.hpp>
@@ -94,6 +96,9 @@ CLI::App* AddVerifyCommand(CLI::App& app, VerifyFlags* f) {
   verify->add_flag("--deep", f->deep,
                    "Also decode every page of every data file: headers, CRCs, decompression, levels, values,\n"
                    "dictionary indexes, counts and statistics (reads each file a second time)");
+  verify->add_option("--parallelism", f->parallelism,
+                     "Files checked at the same time (default: the CPUs, at most 4)")
+      ->check(CLI::Range(1, 64));
   verify->add_option("--endpoint-url", f->endpoint_url,
                      "S3 only: an S3-compatible endpoint, e.g. http://127.0.0.1:9000");
   verify->add_option("--region", f->region, "S3 only: AWS region");
@@ -124,6 +129,9 @@ int RunVerifyCommand(const VerifyFlags& flags) {
   if (!store.ok()) return Fail(kExitFailure, "verify: opening " + root + ": " + store.status().message());
   verify::VerifyOptions verify_options;
   verify_options.deep = flags.deep;
+  verify_options.parallelism =
+      flags.parallelism > 0 ? flags.parallelism
+                            : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   Result<verify::Report> report = verify::VerifyExport(store->get(), task, verify_options);
   if (!report.ok()) return Fail(kExitFailure, "verify " + flags.location + ": " + report.status().message());
   if (flags.json) PrintJson(*report);

@@ -1,9 +1,11 @@
 // VerifyExport: the manifests (docs/manifest.md) against the store.
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "common/sha256.h"
 #include "verify/verify.h"
@@ -83,15 +85,30 @@ Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::stri
   }
   // The footer: FileMetaData, its 4-byte length, "PAR1", with the 4 bytes
   // before it for ParquetFooterRows to see a whole (short) file.
-  Result<int64_t> rows = ParquetFooterRows(last);
-  if (size >= kTrailerSize && last.size() >= kTrailerSize) {
-    const auto* t = reinterpret_cast<const uint8_t*>(last.data() + last.size() - kTrailerSize);
-    const int64_t length = static_cast<int64_t>(static_cast<uint32_t>(t[0]) | static_cast<uint32_t>(t[1]) << 8 |
-                                                static_cast<uint32_t>(t[2]) << 16 | static_cast<uint32_t>(t[3]) << 24);
+  Result<int64_t> rows = ParquetFooterRows(last);  // the whole file in one read
+  if (last_offset > 0) {
+    std::string trailer;
+    if (last.size() >= static_cast<size_t>(kTrailerSize)) {
+      trailer = last.substr(last.size() - kTrailerSize);
+    } else {
+      Result<std::string> read = store->GetRange(key, size - kTrailerSize, kTrailerSize);
+      if (!read.ok()) return read.status().WithContext("reading the footer of " + key);
+      *bytes_read += static_cast<int64_t>(read->size());
+      trailer = std::move(*read);
+    }
+    const auto* t = reinterpret_cast<const uint8_t*>(trailer.data());
+    const int64_t length = trailer.size() < static_cast<size_t>(kTrailerSize)
+                               ? 0
+                               : static_cast<int64_t>(static_cast<uint32_t>(t[0]) | static_cast<uint32_t>(t[1]) << 8 |
+                                                      static_cast<uint32_t>(t[2]) << 16 |
+                                                      static_cast<uint32_t>(t[3]) << 24);
     const int64_t tail_start = size - kTrailerSize - length - 4;
-    if (tail_start > last_offset) {
+    if (tail_start < 0) {
+      // As ParquetFooterRows words it: no magic, or a length past the file.
+      rows = ParquetFooterRows(std::string(4, '\0') + trailer);
+    } else if (tail_start >= last_offset) {
       rows = ParquetFooterRows(std::string_view(last).substr(static_cast<size_t>(tail_start - last_offset)));
-    } else if (tail_start >= 0 && tail_start < last_offset) {
+    } else {
       Result<std::string> tail = store->GetRange(key, tail_start, size - tail_start);
       if (!tail.ok()) return tail.status().WithContext("reading the footer of " + key);
       *bytes_read += static_cast<int64_t>(tail->size());
@@ -126,6 +143,21 @@ Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::stri
   return Status::OK();
 }
 
+// A listed data file to check, and what its check found.
+struct FileJob {
+  size_t table;          // index in Report::tables
+  json entry;            // its dataFiles entry
+  TableReport result;    // footer_rows, pages, problems of this file alone
+  int64_t bytes_read;
+  Status status;         // an error that stops the verification
+};
+
+// A table's row total, checked once its files are.
+struct PendingTable {
+  std::string manifest_key;
+  bool check_rows;  // every file listed with numberOfRows
+};
+
 }  // namespace
 
 bool Report::ok() const {
@@ -158,6 +190,8 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder, 
   if (tables_files == info.end() || !tables_files->is_array()) {
     return InvalidArgument("reading manifest " + info_key + ": no tablesInfoFiles list");
   }
+  std::vector<FileJob> jobs;
+  std::vector<PendingTable> pending_tables;
   for (const json& name : *tables_files) {
     if (!name.is_string()) {
       return InvalidArgument("reading manifest " + info_key + ": a tablesInfoFiles entry is not a string");
@@ -176,29 +210,62 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder, 
       TableReport table;
       table.target = StringOr(entry, "target");
       table.status = StringOr(entry, "status");
+      PendingTable pending{key, false};
       auto stats = entry.find("tableStatistics");
       if (stats != entry.end() && stats->is_object()) {
         table.manifest_rows = IntOr(*stats, "numberOfRows", 0);
         auto data_files = stats->find("dataFiles");
         // A file the export found but did not write (a failed export's
         // leftover) has no numberOfRows and does not count in the table's.
-        bool rows_known = true;
+        pending.check_rows = true;
         if (data_files != stats->end() && data_files->is_array()) {
           for (const json& file : *data_files) {
             if (!file.is_object()) continue;
             table.files += 1;
-            rows_known = rows_known && IntOr(file, "numberOfRows", -1) >= 0;
+            pending.check_rows = pending.check_rows && IntOr(file, "numberOfRows", -1) >= 0;
             accounted.insert(StringOr(file, "key"));
-            DBX_RETURN_IF_ERROR(CheckFile(store, file, present, options, &table, &report.bytes_read));
+            jobs.push_back({report.tables.size(), file, {}, 0, Status::OK()});
           }
-        }
-        if (rows_known && table.footer_rows != table.manifest_rows && table.problems.empty()) {
-          table.problems.push_back({key, "the files' footers hold " + std::to_string(table.footer_rows) +
-                                             " rows, the manifest's numberOfRows says " +
-                                             std::to_string(table.manifest_rows)});
         }
       }
       report.tables.push_back(std::move(table));
+      pending_tables.push_back(std::move(pending));
+    }
+  }
+
+  // The files, on up to `parallelism` threads; results merged in manifest order.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < jobs.size(); i = next++) {
+      FileJob& job = jobs[i];
+      job.status = CheckFile(store, job.entry, present, options, &job.result, &job.bytes_read);
+    }
+  };
+  const int threads = std::max(1, std::min<int>(options.parallelism, static_cast<int>(jobs.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (FileJob& job : jobs) {
+    DBX_RETURN_IF_ERROR(job.status);
+    TableReport& table = report.tables[job.table];
+    table.footer_rows += job.result.footer_rows;
+    table.pages.row_groups += job.result.pages.row_groups;
+    table.pages.column_chunks += job.result.pages.column_chunks;
+    table.pages.pages += job.result.pages.pages;
+    table.pages.values += job.result.pages.values;
+    table.pages.bytes_read += job.result.pages.bytes_read;
+    table.pages.bytes_decompressed += job.result.pages.bytes_decompressed;
+    for (Problem& p : job.result.problems) table.problems.push_back(std::move(p));
+    report.bytes_read += job.bytes_read;
+  }
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    TableReport& table = report.tables[i];
+    if (pending_tables[i].check_rows && table.footer_rows != table.manifest_rows && table.problems.empty()) {
+      table.problems.push_back({pending_tables[i].manifest_key, "the files' footers hold " +
+                                                                    std::to_string(table.footer_rows) +
+                                                                    " rows, the manifest's numberOfRows says " +
+                                                                    std::to_string(table.manifest_rows)});
     }
   }
   for (const auto& [key, size] : present) {

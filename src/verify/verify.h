@@ -9,7 +9,9 @@
 // as it reads, and takes the footer from the last read (or a ranged read of
 // the tail): memory per file is bounded by VerifyOptions::read_bytes. With
 // `deep`, each file is read a second time, column chunk by column chunk,
-// and every page decoded (page_reader.h). On the calling thread.
+// and every page decoded (page_reader.h). Files are checked on
+// VerifyOptions::parallelism threads; the report lists them in manifest
+// order whatever the order they finish in.
 
 #include <cstdint>
 #include <string>
@@ -33,6 +35,9 @@ struct VerifyOptions {
   bool deep = false;
   // Bytes per ranged read while hashing a file.
   int64_t read_bytes = int64_t{8} << 20;
+  // Files checked at the same time, each on its own thread (memory: one
+  // read, or with `deep` one column chunk and page, per thread).
+  int parallelism = 1;
   PageCheckLimits limits;
 };
 
