@@ -1,7 +1,9 @@
 #include "cli/verify_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <filesystem>
 #include <string_view>
 #include <nlohmann/json.hpp>
@@ -57,11 +59,15 @@ void PrintJson(const verify::Report& report) {
                       {"numberOfRows", t.manifest_rows},
                       {"footerRows", t.footer_rows},
                       {"ok", t.ok()},
+                      {"pagesChecked", t.pages.pages},
+                      {"valuesChecked", t.pages.values},
                       {"problems", problems(t.problems)}});
   }
   json out = {{"taskFolder", report.task_folder},
               {"taskStatus", report.task_status},
               {"ok", report.ok()},
+              {"deep", report.deep},
+              {"bytesRead", report.bytes_read},
               {"tables", std::move(tables)},
               {"problems", problems(report.problems)}};
   std::printf("%s\n", out.dump(2).c_str());
@@ -69,8 +75,9 @@ void PrintJson(const verify::Report& report) {
 
 void PrintText(const verify::Report& report) {
   for (const verify::TableReport& t : report.tables) {
-    std::printf("%s  %s  files=%d rows=%lld  %s\n", t.target.c_str(), t.status.c_str(), t.files,
-                static_cast<long long>(t.manifest_rows), t.ok() ? "OK" : "PROBLEM");
+    std::string pages = report.deep ? " pages=" + std::to_string(t.pages.pages) : "";
+    std::printf("%s  %s  files=%d rows=%lld%s  %s\n", t.target.c_str(), t.status.c_str(), t.files,
+                static_cast<long long>(t.manifest_rows), pages.c_str(), t.ok() ? "OK" : "PROBLEM");
     for (const verify::Problem& p : t.problems) std::printf("  %s\n", ProblemText(p).c_str());
   }
   for (const verify::Problem& p : report.problems) std::printf("%s\n", ProblemText(p).c_str());
@@ -86,6 +93,12 @@ CLI::App* AddVerifyCommand(CLI::App& app, VerifyFlags* f) {
   verify->add_option("location", f->location, "The export's task folder: a directory or s3://bucket[/prefix]/<task-id>")
       ->required();
   verify->add_flag("--json", f->json, "Print the report as JSON");
+  verify->add_flag("--deep", f->deep,
+                   "Also decode every page of every data file: headers, CRCs, decompression, levels, values,\n"
+                   "dictionary indexes, counts and statistics (reads each file a second time)");
+  verify->add_option("--parallelism", f->parallelism,
+                     "Files checked at the same time (default: the CPUs, at most 4)")
+      ->check(CLI::Range(1, 64));
   verify->add_option("--endpoint-url", f->endpoint_url,
                      "S3 only: an S3-compatible endpoint, e.g. http://127.0.0.1:9000");
   verify->add_option("--region", f->region, "S3 only: AWS region");
@@ -114,7 +127,12 @@ int RunVerifyCommand(const VerifyFlags& flags) {
   options.region = flags.region;
   Result<std::unique_ptr<ObjectStore>> store = OpenStore(*location, options);
   if (!store.ok()) return Fail(kExitFailure, "verify: opening " + root + ": " + store.status().message());
-  Result<verify::Report> report = verify::VerifyExport(store->get(), task);
+  verify::VerifyOptions verify_options;
+  verify_options.deep = flags.deep;
+  verify_options.parallelism =
+      flags.parallelism > 0 ? flags.parallelism
+                            : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  Result<verify::Report> report = verify::VerifyExport(store->get(), task, verify_options);
   if (!report.ok()) return Fail(kExitFailure, "verify " + flags.location + ": " + report.status().message());
   if (flags.json) PrintJson(*report);
   else PrintText(*report);

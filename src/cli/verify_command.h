@@ -15,6 +15,8 @@ namespace dbexport::cli {
 struct VerifyFlags {
   std::string location;  // the task folder: a directory or s3://bucket[/prefix]/<task-id>
   bool json = false;
+  bool deep = false;  // decode every page of every data file
+  int parallelism = 0;  // files checked at the same time; 0: min(4, CPUs)
   std::string endpoint_url;
   std::string region;
 };

@@ -276,6 +276,41 @@ class LocalStore final : public ObjectStore {
     return out;
   }
 
+  Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) override {
+    DBX_RETURN_IF_ERROR(ValidateKey(key));
+    if (offset < 0 || length < 0) {
+      return InvalidArgument("reading " + key + ": negative range (offset " + std::to_string(offset) +
+                             ", length " + std::to_string(length) + ")");
+    }
+    std::string path = (root_ / key).string();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("opening", path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus("reading", path, err);
+    }
+    // Never allocate more than the file holds past `offset`.
+    const int64_t available = offset < st.st_size ? st.st_size - offset : 0;
+    std::string out(static_cast<size_t>(std::min(length, available)), '\0');
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        return ErrnoStatus("reading", path, err);
+      }
+      if (n == 0) break;  // the file shrank
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
+  }
+
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
     std::vector<ObjectInfo> out;
     DBX_RETURN_IF_ERROR(WalkFiles(prefix, [&](const fs::directory_entry& entry) -> Status {

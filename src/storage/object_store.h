@@ -36,6 +36,21 @@ class ObjectStore {
   virtual Status Put(const std::string& key, const std::string& contents) = 0;
 
   virtual Result<std::string> Get(const std::string& key) = 0;
+
+  // The bytes [offset, offset + length) of the object `key`, fewer when the
+  // object ends first (none when `offset` is at or past its end). Reads
+  // only that range: the local store with pread, S3 with a `Range:` GET.
+  // A negative offset or length is InvalidArgument. The default reads the
+  // whole object (Get) and cuts the range out of it.
+  virtual Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) {
+    if (offset < 0 || length < 0) {
+      return InvalidArgument("reading " + key + ": negative range (offset " + std::to_string(offset) +
+                             ", length " + std::to_string(length) + ")");
+    }
+    DBX_ASSIGN_OR_RETURN(std::string all, Get(key));
+    if (static_cast<uint64_t>(offset) >= all.size()) return std::string();
+    return all.substr(static_cast<size_t>(offset), static_cast<size_t>(length));
+  }
   virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
   virtual Status Delete(const std::string& key) = 0;
 

@@ -21,6 +21,9 @@ class FaultInjectingStore : public ObjectStore {
   Result<std::unique_ptr<OutputStream>> OpenWrite(const std::string& key) override;
   Status Put(const std::string& key, const std::string& contents) override { return inner_->Put(key, contents); }
   Result<std::string> Get(const std::string& key) override { return inner_->Get(key); }
+  Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) override {
+    return inner_->GetRange(key, offset, length);
+  }
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override { return inner_->List(prefix); }
   Status Delete(const std::string& key) override { return inner_->Delete(key); }
   Result<int> AbortIncompleteWrites(const std::string& prefix) override {

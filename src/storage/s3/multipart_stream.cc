@@ -80,7 +80,8 @@ class PartBuffer {
 
 struct PartOutcome {
   Result<std::string> etag;
-  PartBuffer buffer;  // handed back for reuse
+  std::string checksum_sha256;  // base64, as sent with the part
+  PartBuffer buffer;            // handed back for reuse
 };
 
 class MultipartStream final : public OutputStream {
@@ -133,7 +134,7 @@ class MultipartStream final : public OutputStream {
     }
     if (status_.ok() && buffer_.size() > 0) StartPart();
     DrainAll();
-    if (status_.ok()) status_ = client_->CompleteMultipartUpload(bucket_, key_, upload_id_, etags_);
+    if (status_.ok()) status_ = client_->CompleteMultipartUpload(bucket_, key_, upload_id_, etags_, checksums_);
     if (status_.ok()) {
       upload_id_.clear();
       committed_ = true;
@@ -183,6 +184,7 @@ class MultipartStream final : public OutputStream {
       if (!status_.ok()) return;
     }
     etags_.emplace_back();
+    checksums_.emplace_back();
     part_size_ = PartSizeFor(part_number + 1, options_.part_size);
     // The next Write() takes a spare buffer (or maps one): none is held
     // for a part that may never come.
@@ -190,9 +192,11 @@ class MultipartStream final : public OutputStream {
         {part_number, std::async(std::launch::async,
                                  [client = client_, bucket = bucket_, key = key_, upload_id = upload_id_,
                                   part_number, data = std::move(buffer_)]() mutable {
-                                   PartOutcome outcome{
-                                       client->UploadPart(bucket, key, upload_id, part_number, data.view()),
-                                       {}};
+                                   std::string checksum;
+                                   PartOutcome outcome{client->UploadPart(bucket, key, upload_id, part_number,
+                                                                          data.view(), &checksum),
+                                                       {}, {}};
+                                   outcome.checksum_sha256 = std::move(checksum);
                                    outcome.buffer = std::move(data);
                                    return outcome;
                                  })});
@@ -204,6 +208,7 @@ class MultipartStream final : public OutputStream {
     PartOutcome outcome = part.outcome.get();
     if (outcome.etag.ok()) {
       etags_[part.part_number - 1] = std::move(outcome.etag).value();
+      checksums_[part.part_number - 1] = std::move(outcome.checksum_sha256);
     } else if (status_.ok()) {
       status_ = outcome.etag.status();
     }
@@ -266,6 +271,7 @@ class MultipartStream final : public OutputStream {
   PartBuffer buffer_;  // the part being filled; unmapped until the first byte
   std::string upload_id_;
   std::vector<std::string> etags_;  // index = part number - 1
+  std::vector<std::string> checksums_;  // x-amz-checksum-sha256 of each part, as etags_
   std::deque<InFlight> in_flight_;
   std::vector<PartBuffer> spare_buffers_;
 };

@@ -15,6 +15,13 @@
 // on AWS; path-style (<endpoint>/<bucket>/<key>) on a custom endpoint and
 // for bucket names that are not DNS labels (dots, upper case).
 //
+// Integrity: PutObject and UploadPart send x-amz-checksum-sha256 (base64
+// SHA-256 of the body; the same digest, in hex, signs the payload as
+// x-amz-content-sha256, so each body is hashed once), multipart uploads are
+// created with x-amz-checksum-algorithm: SHA256 and completed with each
+// part's ChecksumSHA256. S3 checks each body on receipt and refuses one
+// that does not match (BadDigest) rather than store it.
+//
 // Thread-safe.
 
 #include <cstdint>
@@ -57,6 +64,11 @@ class S3Client {
   // whose ETag is the body's MD5) already under `key` counts as this write.
   Status PutObject(const std::string& bucket, const std::string& key, std::string_view body);
   Result<std::string> GetObject(const std::string& bucket, const std::string& key);
+  // The bytes [offset, offset + length) of the object (`Range: bytes=`),
+  // fewer when it ends first, none when `offset` is at or past its end.
+  // REQUIRES: offset >= 0, length >= 0.
+  Result<std::string> GetObjectRange(const std::string& bucket, const std::string& key, int64_t offset,
+                                     int64_t length);
   Result<S3ObjectHead> HeadObject(const std::string& bucket, const std::string& key);
   Status DeleteObject(const std::string& bucket, const std::string& key);
   // Every object whose key starts with `prefix` (all ListObjectsV2 pages).
@@ -77,14 +89,18 @@ class S3Client {
   // the store applies after that check still leaves an upload open, which
   // ObjectStore::AbortIncompleteWrites discards.
   Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key);
-  // Returns the part's ETag.
+  // Returns the part's ETag; `checksum_sha256`, if given, receives the
+  // base64 SHA-256 the part was sent with (for CompleteMultipartUpload).
   Result<std::string> UploadPart(const std::string& bucket, const std::string& key,
-                                 const std::string& upload_id, int part_number, std::string_view data);
-  // `etags[i]` is the ETag of part i + 1. Before a retry, and on
+                                 const std::string& upload_id, int part_number, std::string_view data,
+                                 std::string* checksum_sha256 = nullptr);
+  // `etags[i]` is the ETag of part i + 1 and `checksums[i]` (if not empty)
+  // its base64 SHA-256, listed as the part's ChecksumSHA256. Before a retry, and on
   // NoSuchUpload after more than one attempt, an object under `key` with a
   // multipart ETag of as many parts ("...-N") counts as this completion.
   Status CompleteMultipartUpload(const std::string& bucket, const std::string& key,
-                                 const std::string& upload_id, const std::vector<std::string>& etags);
+                                 const std::string& upload_id, const std::vector<std::string>& etags,
+                                 const std::vector<std::string>& checksums = {});
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                               const std::string& upload_id);
   Result<std::vector<S3MultipartUploadSummary>> ListMultipartUploads(const std::string& bucket,
@@ -127,5 +143,13 @@ struct S3Address {
   std::string path;
 };
 S3Address AddressObject(const AwsEndpoint& endpoint, const std::string& bucket, const std::string& key);
+
+// The SHA-256 of a request body in the two forms S3 takes: lowercase hex
+// (x-amz-content-sha256) and base64 (x-amz-checksum-sha256).
+struct BodyDigest {
+  std::string hex;
+  std::string base64;
+};
+BodyDigest DigestBody(std::string_view body);
 
 }  // namespace dbexport::s3

@@ -39,6 +39,15 @@ class S3Store final : public ObjectStore {
     return client_->GetObject(bucket_, FullKey(key));
   }
 
+  Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) override {
+    DBX_RETURN_IF_ERROR(CheckKey(key));
+    if (offset < 0 || length < 0) {
+      return InvalidArgument("reading " + key + ": negative range (offset " + std::to_string(offset) +
+                             ", length " + std::to_string(length) + ")");
+    }
+    return client_->GetObjectRange(bucket_, FullKey(key), offset, length);
+  }
+
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
     DBX_RETURN_IF_ERROR(CheckKeyPrefix(prefix));
     DBX_ASSIGN_OR_RETURN(std::vector<S3ObjectSummary> objects, client_->ListObjects(bucket_, FullKey(prefix)));

@@ -112,6 +112,9 @@ TEST_P(MySqlExportTypes, EveryTypeRoundTripsThroughDuckDb) {
   CommandResult r = RunDbexport({"run", "--source", MySqlUrl(db), "--dest", out, "--task-id", "types-1",
                                  "--type-mapping", mapping, "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Every page of every type decodes (dbexport verify --deep).
+  CommandResult deep = RunDbexport({"verify", "--deep", out + "/types-1"});
+  EXPECT_EQ(deep.exit_code, 0) << deep.err << deep.out;
 
   // The server's values, as text DuckDB can be compared with: integers and
   // decimals as printed; binary values as hex; floats through DOUBLE; dates

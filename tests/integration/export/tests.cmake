@@ -15,6 +15,7 @@ dbx_add_test(export_integration_test
     export/verify_test.cc
     export/reader_matrix_test.cc
     export/throttle_test.cc
+    export/verify_deep_test.cc
   LIBS dbx_export dbx_storage dbx_source dbx_test_fault_store nlohmann_json::nlohmann_json
   LABELS integration
   TIMEOUT 900)

@@ -187,6 +187,9 @@ TEST_P(ExportTypes, EveryTypeRoundTripsThroughDuckDb) {
                                  "--type-mapping", mapping, "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   std::string table_dir = out + "/types-" + mapping + "/" + db + "/public.all_types";
+  // Every page of every type decodes (dbexport verify --deep).
+  CommandResult deep = RunDbexport({"verify", "--deep", out + "/types-" + mapping});
+  EXPECT_EQ(deep.exit_code, 0) << deep.err << deep.out;
 
   // Column names and DuckDB types: every column but the OID ones.
   auto schema = DuckDbQuery("SELECT * FROM read_parquet('" + table_dir + "/**/*.parquet') LIMIT 0");

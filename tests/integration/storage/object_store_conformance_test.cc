@@ -96,6 +96,35 @@ TYPED_TEST(ObjectStoreConformance, PutListByPrefixAndDelete) {
   EXPECT_EQ(store->Get("t1/export_info_t1.json").status().code(), StatusCode::kNotFound);
 }
 
+TYPED_TEST(ObjectStoreConformance, GetRangeReadsOnlyTheRange) {
+  auto store = this->Make();
+  ASSERT_NE(store, nullptr);
+  std::string data(6 << 20, '\0');  // a multipart object on S3
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 251);
+  auto out = store->OpenWrite("r/part.parquet");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(WriteString(out->get(), data).ok());
+  ASSERT_TRUE((*out)->Close().ok());
+  const int64_t size = static_cast<int64_t>(data.size());
+  struct Case {
+    int64_t offset, length;
+  };
+  for (Case c : {Case{0, 4}, Case{size - 8, 8}, Case{5 << 20, 1 << 20}, Case{12345, 0}, Case{1, size - 2}}) {
+    auto got = store->GetRange("r/part.parquet", c.offset, c.length);
+    ASSERT_TRUE(got.ok()) << got.status() << " at " << c.offset;
+    EXPECT_EQ(*got, data.substr(static_cast<size_t>(c.offset), static_cast<size_t>(c.length))) << c.offset;
+  }
+  // Past the end: what there is, then nothing.
+  auto tail = store->GetRange("r/part.parquet", size - 3, 100);
+  ASSERT_TRUE(tail.ok()) << tail.status();
+  EXPECT_EQ(*tail, data.substr(data.size() - 3));
+  auto none = store->GetRange("r/part.parquet", size, 10);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, "");
+  EXPECT_EQ(store->GetRange("r/part.parquet", -1, 10).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetRange("r/missing.parquet", 0, 10).status().code(), StatusCode::kNotFound);
+}
+
 TYPED_TEST(ObjectStoreConformance, AFailedWriteLeavesNothingOnceAborted) {
   testing::FaultInjectingStore store(this->Make(), /*fail_on_stream=*/1, /*fail_on_write=*/3);
   auto out = store.OpenWrite("f/part.parquet");

@@ -19,3 +19,8 @@ dbx_require_targets(integration/storage dbx_s3 dbx_storage)
 dbx_add_test(object_store_conformance_test
   SOURCES storage/object_store_conformance_test.cc storage/s3_test_util.cc
   LIBS dbx_s3 dbx_storage dbx_test_fault_store LABELS integration)
+
+# Upload checksums (x-amz-checksum-sha256) as moto stores them.
+dbx_add_test(s3_checksum_test
+  SOURCES storage/s3_checksum_test.cc storage/s3_test_util.cc
+  LIBS dbx_s3 LABELS integration)

@@ -71,6 +71,40 @@ TEST_F(VerifyExportTest, MatchingExportIsOk) {
   EXPECT_EQ(report->task_status, "COMPLETE");
 }
 
+// Reads of 8 bytes: the footer starts reads before the last one and is
+// fetched with a ranged read of the tail; the digest covers every read.
+TEST_F(VerifyExportTest, SmallReadsStillHashEveryByteAndFindTheFooter) {
+  WriteExport(42);
+  VerifyOptions options;
+  options.read_bytes = 8;
+  options.parallelism = 3;
+  Result<Report> report = VerifyExport(store_.get(), "t1", options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << (report->tables[0].problems.empty() ? "" : report->tables[0].problems[0].message);
+  EXPECT_EQ(report->tables[0].footer_rows, 42);
+  // The whole file once (27 bytes: the last read 3), its trailer (8), then
+  // its footer with the trailer and the 4 bytes before it (23).
+  EXPECT_EQ(report->bytes_read, 27 + 8 + 23);
+
+  // A flipped byte in the middle is still seen.
+  std::string data = FortyTwoRowFile();
+  data[5] ^= 1;
+  ASSERT_TRUE(store_->Put("t1/db/public.x/0/part-00000-u-c000.gz.parquet", data).ok());
+  report = VerifyExport(store_.get(), "t1", options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->tables[0].problems.size(), 1u);
+  EXPECT_NE(report->tables[0].problems[0].message.find("differs from the manifest's"), std::string::npos);
+
+  // A footer length past the file, found from the trailer alone.
+  data = "PAR1" + std::string(20, 'x') + std::string("\xe8\x03\x00\x00", 4) + "PAR1";
+  ASSERT_TRUE(store_->Put("t1/db/public.x/0/part-00000-u-c000.gz.parquet", data).ok());
+  report = VerifyExport(store_.get(), "t1", options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_FALSE(report->tables[0].problems.empty());
+  EXPECT_EQ(report->tables[0].problems.back().message,
+            "not a complete Parquet file: footer length 1000 exceeds the file");
+}
+
 TEST_F(VerifyExportTest, RowTotalDifferenceNamesTheManifest) {
   WriteExport(41);
   Result<Report> report = VerifyExport(store_.get(), "t1");
