@@ -111,6 +111,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       ->capture_default_str();
   run->add_flag("--no-success-marker", f->no_success_marker,
                 "Do not write <task-id>/_SUCCESS after the manifests of a completed export");
+  run->add_flag("--verify-counts", f->verify_counts,
+                "Before declaring the export complete, count each table's rows on the export's snapshot "
+                "and in its files as stored (Parquet footers, read back); fail if they differ from the rows "
+                "written");
   run->footer(
       "Ctrl-C (or SIGTERM) cancels within seconds, even a read waiting on the server: open files are "
       "discarded, the files of finished partitions stay, and the manifest says what is there.\n"
@@ -169,6 +173,7 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
   spec->parallelism = flags.parallelism;
   spec->chunk_rows = flags.chunk_rows;
   spec->success_marker = !flags.no_success_marker;
+  spec->verify_counts = flags.verify_counts;
   return std::nullopt;
 }
 

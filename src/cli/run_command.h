@@ -43,6 +43,7 @@ struct RunFlags {
   std::string store_timeout = "5m";
   std::string consistency = "auto";
   bool no_success_marker = false;
+  bool verify_counts = false;
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

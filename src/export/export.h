@@ -73,6 +73,11 @@ struct ExportSpec {
   // Writes <task_id>/_SUCCESS last, after the manifests, when the export
   // completed (docs/manifest.md).
   bool success_marker = true;
+  // After every chunk is written, counts each exported table's rows on the
+  // export's snapshot and in its files as stored (Parquet footers), and
+  // fails the task when they differ from the rows written
+  // (dbexport run --verify-counts; docs/manifest.md, verifiedRowCount).
+  bool verify_counts = false;
 };
 
 // Checks what the engine needs of a spec without any I/O: the task

@@ -28,6 +28,8 @@ struct ClusterConfig {
   std::string database;  // empty: the server's default (the user name)
   std::string user;
   int parallelism = 4;
+  // verify_counts: every export of the cluster runs with ExportSpec::verify_counts.
+  bool verify_counts = false;
   // type_mapping, lock_wait_timeout (seconds), max_table_locks and
   // consistency (MySQL); the rest SourceOptions' defaults.
   source::SourceOptions source_options;

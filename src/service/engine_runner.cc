@@ -56,6 +56,7 @@ exporter::ExportSpec TaskRunSpec(const ServiceConfig& config, const ExportTask& 
     spec.source_url = cluster->source_url;
     spec.source_options = cluster->source_options;
     spec.parallelism = cluster->parallelism;
+    spec.verify_counts = cluster->verify_counts;
   }
   return spec;
 }
