@@ -173,7 +173,8 @@ TEST_F(VerifyCounts, AFileReplacedAfterItsWriteFailsTheTaskNamingTheTableAndTheC
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ((*info)["status"], "FAILED");
   EXPECT_EQ((*info)["failureCause"], message);
-  const json& t = TableEntries(dir + "/tampered-1")[std::string(kDb) + ".public.t"];
+  std::map<std::string, json> tables = TableEntries(dir + "/tampered-1");
+  const json& t = tables[std::string(kDb) + ".public.t"];
   EXPECT_EQ(t["status"], "FAILED");
   EXPECT_EQ(t["failureCause"], message);
   EXPECT_FALSE(t["tableStatistics"].contains("verifiedRowCount"));
