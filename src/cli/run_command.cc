@@ -227,6 +227,11 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
     std::fprintf(stderr, "warning: skipped table %s: %s%s%s\n", s.target.c_str(), s.reason.c_str(),
                  s.detail.empty() ? "" : ": ", s.detail.c_str());
   }
+  if (summary->verify_counts_ms >= 0) {
+    std::fprintf(stderr, "row counts verified: %lld %s counted on the snapshot and %lld data files read back in %.1f s\n",
+                 static_cast<long long>(summary->tables_exported), summary->tables_exported == 1 ? "table" : "tables",
+                 static_cast<long long>(summary->files_verified), summary->verify_counts_ms / 1000.0);
+  }
   char took[32];
   if (seconds < 60) std::snprintf(took, sizeof took, "%.1f s", seconds);
   else std::snprintf(took, sizeof took, "%s", FormatDuration(seconds).c_str());

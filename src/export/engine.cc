@@ -115,6 +115,8 @@ class ExportRun {
   // Tables that failed alone (DataLoss: the snapshot lost their rows) while
   // the others went on; guarded by mu_.
   std::vector<std::string> table_failures_;
+  int64_t verify_counts_ms_ = -1;  // VerifyCounts(), once run
+  int64_t files_verified_ = 0;
 };
 
 Status ExportRun::CheckRequest() {
@@ -408,8 +410,11 @@ void ExportRun::VerifyCounts() {
   }
   std::vector<TableResult*> tables;
   for (auto& t : tables_) {
-    if (t->result.status == kTableComplete) tables.push_back(&t->result);
+    if (t->result.status != kTableComplete) continue;
+    tables.push_back(&t->result);
+    files_verified_ += static_cast<int64_t>(t->result.data_files.size());
   }
+  const auto started = std::chrono::steady_clock::now();
   Status verified = VerifyRowCounts(
       snapshot_.get(), store_, tables, request_.parallelism,
       [this] {
@@ -417,6 +422,7 @@ void ExportRun::VerifyCounts() {
         Report(ExportProgress::Phase::kFinishing);
       },
       &stop_);
+  verify_counts_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (!verified.ok() && !(verified.code() == StatusCode::kCancelled && stop_.load())) Fail(verified);
 }
 
@@ -542,6 +548,8 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
   ExportSummary summary;
   summary.snapshot_time = snapshot_time_;
   summary.snapshot = snapshot_info_;
+  summary.verify_counts_ms = verify_counts_ms_;
+  summary.files_verified = files_verified_;
   std::vector<GeneralWarning> general;
   for (const TableResult& t : tables) {
     for (const std::string& w : t.warnings) general.push_back({t.info.target(), kWarningValuesChanged, w});

@@ -116,6 +116,10 @@ struct ExportSummary {
   int64_t bytes_written = 0;
   std::vector<SkippedTable> skipped;
   std::string warning_message;  // WarningMessage JSON, as the RDS API returns it
+  // --verify-counts: how long counting on the snapshot and reading back the
+  // footers took, after the last chunk; -1: not run.
+  int64_t verify_counts_ms = -1;
+  int64_t files_verified = 0;  // data files whose footers were read back
 };
 
 // Called from worker threads, at least every second while work goes on.

@@ -272,6 +272,7 @@ INSERT INTO nokey SELECT seq % 13, 'x' FROM seq_1_to_777;
   CommandResult r = RunDbexport({"run", "--source", base + "/vcounts", "--dest", dir, "--task-id", "my-1",
                                  "--chunk-rows", "5000", "--verify-counts", "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("row counts verified: 2 tables counted on the snapshot and "), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(dir + "/my-1/_SUCCESS"));
   std::map<std::string, json> tables = TableEntries(dir + "/my-1");
   for (const auto& [name, rows] : std::map<std::string, int64_t>{{"keyed", 25000}, {"nokey", 777}}) {
