@@ -64,6 +64,14 @@ class Session {
     EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
   }
   ~Session() { PQfinish(conn_); }
+  // Runs commands that return no rows; false (and a test failure) on error.
+  bool Exec(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    EXPECT_TRUE(ok) << sql << ": " << PQerrorMessage(conn_);
+    PQclear(r);
+    return ok;
+  }
   // The first column of each row of `sql`'s result.
   std::vector<std::string> Column(const std::string& sql) {
     std::vector<std::string> out;
@@ -203,26 +211,38 @@ TEST_F(ChunkRetry, AnExportFromAHotStandbyRetriesTerminatedReadersOnTheSameSnaps
   const std::string before = PgDigest(standby);
   ASSERT_EQ(before, PgDigest(PostgresUrl(database_)));
 
+  // A transaction on the primary holds an ACCESS EXCLUSIVE lock on items;
+  // the standby replays the lock, so the export, once it has taken its
+  // snapshot, waits for it before it reads.
+  Session primary(PostgresUrl(database_));
+  ASSERT_TRUE(primary.Exec("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE"));
+  // The lock's WAL record reaches the standby once flushed: a commit with
+  // synchronous_commit on flushes everything before it.
+  ASSERT_TRUE(Psql(PostgresUrl(), "SET synchronous_commit = on; SELECT txid_current();\n").ok());
+  WaitForReplay(standby);
   std::string dir = MakeTempDir("standby-export");
   ChildProcess run;
   ASSERT_TRUE(run.Start({DbexportBinary(), "run", "--source", standby, "--dest", dir, "--task-id", "standby-1",
                          "--parallelism", "1", "--chunk-rows", "50000", "--verify-counts", "--progress", "none"})
                   .ok());
   Session watch(standby);
-  // Once readers run, the primary changes the table; the standby replays it.
   ASSERT_TRUE(WaitFor([&] { return !watch.Column("SELECT 1 FROM pg_stat_activity WHERE datname = " + SqlQuote(database_) +
-                                                 " AND query LIKE 'COPY%' AND state = 'active'").empty(); },
-                      std::chrono::seconds(30)));
+                                                 " AND application_name = 'dbexport' AND wait_event_type = 'Lock'").empty(); },
+                      std::chrono::seconds(30)))
+      << run.Stderr() << "\n"
+      << ::testing::PrintToString(watch.Column("SELECT coalesce(wait_event_type, '-') || ' ' || state || ' ' || query "
+                                               "FROM pg_stat_activity WHERE datname = " + SqlQuote(database_)));
   // hot_standby_feedback tells the primary about the export's snapshot
   // within wal_receiver_status_interval (1 s here); from then on the
   // primary keeps the row versions it needs, and replay does not conflict.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ASSERT_TRUE(Psql(PostgresUrl(database_), "UPDATE items SET name = 'changed' WHERE id % 1000 = 0;\n"
-                                           "DELETE FROM items WHERE id % 997 = 0;\n"
-                                           "INSERT INTO items SELECT g, 'new', 1, 1 FROM generate_series(" +
-                                               std::to_string(kRows + 1) + ", " + std::to_string(kRows + 5000) +
-                                               ") g;\n")
-                  .ok());
+  // The same transaction changes the table and commits: every read of the
+  // export, first attempts and retries, comes after the standby replayed
+  // that, and none may see it.
+  ASSERT_TRUE(primary.Exec("UPDATE items SET name = 'changed' WHERE id % 1000 = 0; "
+                           "DELETE FROM items WHERE id % 997 = 0; "
+                           "INSERT INTO items SELECT g, 'new', 1, 1 FROM generate_series(" +
+                           std::to_string(kRows + 1) + ", " + std::to_string(kRows + 5000) + ") g; COMMIT"));
   WaitForReplay(standby);
   Result<int64_t> changed = PgInt(standby, "SELECT count(*) FROM items WHERE name = 'changed'");
   ASSERT_TRUE(changed.ok()) << changed.status();

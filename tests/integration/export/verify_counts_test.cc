@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,7 +45,6 @@ CREATE TABLE tiny (id bigint PRIMARY KEY, a text, b double precision);
 INSERT INTO tiny VALUES (1, 'one', 1.5), (2, 'two', 2.5), (3, 'three', 3.5);
 ANALYZE;
 )sql";
-constexpr char kDb[] = "exptest_verify_counts";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -65,16 +66,26 @@ std::map<std::string, json> TableEntries(const std::string& task_dir) {
   return out;
 }
 
+// ctest runs each test in its own process, two at a time: each test has a
+// database of its own, named after it.
 class VerifyCounts : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { ASSERT_TRUE(RecreateDatabase(kDb, kSetup).ok()); }
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    db_ = "exptest_counts_";
+    for (char c : name) db_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    db_.resize(std::min<size_t>(db_.size(), 63));  // NAMEDATALEN - 1
+    ASSERT_TRUE(RecreateDatabase(db_, kSetup).ok());
+  }
+
+  std::string db_;
 
   // The bytes of a Parquet file of public.tiny (3 rows, t's columns), to
   // put in place of one of t's files.
-  static std::string TinyParquet() {
+  std::string TinyParquet() {
     std::string dir = MakeTempDir("verify-counts-tiny");
-    CommandResult r = RunDbexport({"run", "--source", PostgresUrl(kDb), "--dest", dir, "--task-id", "tiny-1",
-                                   "--export-only", std::string(kDb) + ".public.tiny", "--progress", "none"});
+    CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db_), "--dest", dir, "--task-id", "tiny-1",
+                                   "--export-only", db_ + ".public.tiny", "--progress", "none"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const std::string& f : ListFiles(dir)) {
       if (f.ends_with(".parquet")) return ReadFile(dir + "/" + f);
@@ -97,7 +108,7 @@ TEST_F(VerifyCounts, ACompleteExportRecordsTheVerifiedCountOfEveryTable) {
   std::string dir = MakeTempDir("verify-counts-ok");
   auto store = OpenLocalStore(dir);
   ASSERT_TRUE(store.ok());
-  auto source = source::OpenSource(PostgresUrl(kDb), {});
+  auto source = source::OpenSource(PostgresUrl(db_), {});
   ASSERT_TRUE(source.ok()) << source.status();
   Result<exporter::ExportSummary> summary =
       exporter::RunExport(Spec("counts-ok"), source->get(), store->get(), nullptr, nullptr);
@@ -109,7 +120,7 @@ TEST_F(VerifyCounts, ACompleteExportRecordsTheVerifiedCountOfEveryTable) {
   std::map<std::string, json> tables = TableEntries(dir + "/counts-ok");
   ASSERT_EQ(tables.size(), expected.size());
   for (const auto& [name, rows] : expected) {
-    const json& t = tables[std::string(kDb) + ".public." + name];
+    const json& t = tables[db_ + ".public." + name];
     ASSERT_EQ(t["status"], "COMPLETE") << name << ": " << t.dump();
     const json& stats = t["tableStatistics"];
     EXPECT_EQ(stats["numberOfRows"], rows) << name;
@@ -121,9 +132,9 @@ TEST_F(VerifyCounts, ACompleteExportRecordsTheVerifiedCountOfEveryTable) {
     EXPECT_EQ(*read, rows) << name;
   }
   Result<QueryResult> sums = DuckDbQuery("SELECT sum(id), sum(b), count(DISTINCT a) FROM read_parquet('" + dir +
-                                         "/counts-ok/" + kDb + "/public.t/*/*.parquet')");
+                                         "/counts-ok/" + db_ + "/public.t/*/*.parquet')");
   ASSERT_TRUE(sums.ok()) << sums.status();
-  Result<json> pg = PgJson(PostgresUrl(kDb), "SELECT json_build_array(sum(id)::text, sum(b)::text, "
+  Result<json> pg = PgJson(PostgresUrl(db_), "SELECT json_build_array(sum(id)::text, sum(b)::text, "
                                              "count(DISTINCT a)::text) FROM t");
   ASSERT_TRUE(pg.ok()) << pg.status();
   EXPECT_EQ(*sums->rows[0][0], (*pg)[0]);
@@ -133,11 +144,11 @@ TEST_F(VerifyCounts, ACompleteExportRecordsTheVerifiedCountOfEveryTable) {
 
 TEST_F(VerifyCounts, WithoutTheFlagTheManifestHasNoVerifiedCount) {
   std::string dir = MakeTempDir("verify-counts-off");
-  CommandResult r = RunDbexport({"run", "--source", PostgresUrl(kDb), "--dest", dir, "--task-id", "off-1",
-                                 "--export-only", std::string(kDb) + ".public.tiny", "--progress", "none"});
+  CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db_), "--dest", dir, "--task-id", "off-1",
+                                 "--export-only", db_ + ".public.tiny", "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, json> tables = TableEntries(dir + "/off-1");
-  const json& stats = tables[std::string(kDb) + ".public.tiny"]["tableStatistics"];
+  const json& stats = tables[db_ + ".public.tiny"]["tableStatistics"];
   EXPECT_FALSE(stats.contains("verifiedRowCount")) << stats.dump();
   EXPECT_EQ(stats["numberOfRows"], 3);
 }
@@ -150,10 +161,10 @@ TEST_F(VerifyCounts, AFileReplacedAfterItsWriteFailsTheTaskNamingTheTableAndTheC
   ASSERT_TRUE(local.ok());
   FaultInjectingStore store(std::move(local).value(), 0, 0);
   store.TamperAfterWrite(2, tiny);  // the second data file written
-  auto source = source::OpenSource(PostgresUrl(kDb), {});
+  auto source = source::OpenSource(PostgresUrl(db_), {});
   ASSERT_TRUE(source.ok()) << source.status();
   exporter::ExportSpec spec = Spec("tampered-1");
-  spec.export_only = {std::string(kDb) + ".public.t"};
+  spec.export_only = {db_ + ".public.t"};
   Result<exporter::ExportSummary> summary = exporter::RunExport(spec, source->get(), &store, nullptr, nullptr);
   ASSERT_FALSE(summary.ok());
   ASSERT_EQ(store.tampered().size(), 1u);
@@ -161,7 +172,7 @@ TEST_F(VerifyCounts, AFileReplacedAfterItsWriteFailsTheTaskNamingTheTableAndTheC
   EXPECT_EQ(summary.status().code(), StatusCode::kDataLoss);
   const std::string& message = summary.status().message();
   // The file held some rows of t; it now holds 3.
-  EXPECT_TRUE(message.starts_with("verifying the row count of table " + std::string(kDb) +
+  EXPECT_TRUE(message.starts_with("verifying the row count of table " + db_ +
                                   ".public.t: the snapshot has 200000 rows, the export wrote 200000 and its "))
       << message;
   EXPECT_NE(message.find(tampered + " holds 3 rows; "), std::string::npos) << message;
@@ -174,7 +185,7 @@ TEST_F(VerifyCounts, AFileReplacedAfterItsWriteFailsTheTaskNamingTheTableAndTheC
   EXPECT_EQ((*info)["status"], "FAILED");
   EXPECT_EQ((*info)["failureCause"], message);
   std::map<std::string, json> tables = TableEntries(dir + "/tampered-1");
-  const json& t = tables[std::string(kDb) + ".public.t"];
+  const json& t = tables[db_ + ".public.t"];
   EXPECT_EQ(t["status"], "FAILED");
   EXPECT_EQ(t["failureCause"], message);
   EXPECT_FALSE(t["tableStatistics"].contains("verifiedRowCount"));
@@ -186,16 +197,16 @@ TEST_F(VerifyCounts, AFileThatIsNoLongerParquetFailsTheTask) {
   ASSERT_TRUE(local.ok());
   FaultInjectingStore store(std::move(local).value(), 0, 0);
   store.TamperAfterWrite(1, "not a parquet file");
-  auto source = source::OpenSource(PostgresUrl(kDb), {});
+  auto source = source::OpenSource(PostgresUrl(db_), {});
   ASSERT_TRUE(source.ok()) << source.status();
   exporter::ExportSpec spec = Spec("garbage-1");
-  spec.export_only = {std::string(kDb) + ".public.keyless"};
+  spec.export_only = {db_ + ".public.keyless"};
   Result<exporter::ExportSummary> summary = exporter::RunExport(spec, source->get(), &store, nullptr, nullptr);
   ASSERT_FALSE(summary.ok());
   ASSERT_EQ(store.tampered().size(), 1u);
   EXPECT_EQ(summary.status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(summary.status().message(),
-            "verifying the row count of table " + std::string(kDb) + ".public.keyless: the data file " +
+            "verifying the row count of table " + db_ + ".public.keyless: the data file " +
                 store.Describe() + "/" + store.tampered().front() +
                 " as stored is not the file written (not a complete Parquet file: no PAR1 magic at the end "
                 "(truncated?))");
@@ -234,14 +245,14 @@ TEST_F(VerifyCounts, TheCliExitsWithFailureWhenAStoredFileChangedDuringTheExport
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
-  CommandResult r = RunDbexport({"run", "--source", PostgresUrl(kDb), "--dest", dir, "--task-id", "cli-1",
-                                 "--export-only", std::string(kDb) + ".public.t", "--parallelism", "1",
+  CommandResult r = RunDbexport({"run", "--source", PostgresUrl(db_), "--dest", dir, "--task-id", "cli-1",
+                                 "--export-only", db_ + ".public.t", "--parallelism", "1",
                                  "--chunk-rows", "20000", "--verify-counts", "--progress", "none"});
   done.store(true);
   tamper.join();
   ASSERT_FALSE(replaced.empty()) << "no data file appeared to replace";
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("verifying the row count of table " + std::string(kDb) +
+  EXPECT_NE(r.err.find("verifying the row count of table " + db_ +
                        ".public.t: the snapshot has 200000 rows, the export wrote 200000"),
             std::string::npos)
       << r.err;
