@@ -34,6 +34,7 @@ std::string SetupSql() {
   return "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price numeric(12,2), ratio double precision);\n"
          "INSERT INTO items SELECT g, md5(g::text) || repeat('x', g % 40), (g % 100000) / 100.0, g / 7.0 "
          "FROM generate_series(1, " + std::to_string(kRows) + ") g;\n"
+         "ALTER TABLE items SET (autovacuum_enabled = off);\n"
          "ANALYZE;\n";
 }
 
@@ -156,13 +157,24 @@ class ChunkRetry : public ::testing::Test {
     fs::create_directories(standby_dir_);
     fs::permissions(standby_dir_, fs::perms::owner_all);  // PostgreSQL refuses a data directory others can read
     if (getuid() == 0) RunCommand({"chown", "postgres", standby_dir_});
+    // A replication slot of its own: the primary keeps the WAL the standby
+    // has not received, however far behind other tests' loads put it.
+    slot_ = "dbx_standby_" + std::to_string(getpid());
+    Psql(PostgresUrl(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " +
+                            SqlQuote(slot_) + ";\n")
+        .status()
+        .IgnoreError();
     CommandResult backup = RunCommand(AsPostgres({PgBin("pg_basebackup"), "-d", PostgresUrl(), "-D", standby_dir_,
-                                                  "-R", "-X", "stream", "-c", "fast"}));
+                                                  "-R", "-X", "stream", "-c", "fast", "-C", "-S", slot_}));
     EXPECT_EQ(backup.exit_code, 0) << backup.err;
     standby_port_ = FreePort();
     std::ofstream(standby_dir_ + "/postgresql.conf", std::ios::app)
         << "\nport = " << standby_port_ << "\nunix_socket_directories = '" << standby_dir_
-        << "'\nhot_standby = on\nhot_standby_feedback = on\nwal_receiver_status_interval = 1\n";
+        << "'\nhot_standby = on\nhot_standby_feedback = on\nwal_receiver_status_interval = 1\n"
+        // Replay waits for the export rather than cancel it (as
+        // docs/consistency.md advises for long exports): the only reader
+        // failures here are the test's own.
+        << "max_standby_streaming_delay = -1\n";
     CommandResult started = RunCommand(AsPostgres({PgBin("pg_ctl"), "-D", standby_dir_, "-l",
                                                    standby_dir_ + "/standby.log", "-w", "start"}));
     std::ifstream log(standby_dir_ + "/standby.log");
@@ -176,6 +188,7 @@ class ChunkRetry : public ::testing::Test {
     RunCommand(AsPostgres({PgBin("pg_ctl"), "-D", standby_dir_, "-m", "immediate", "stop"}));
     fs::remove_all(standby_dir_);
     standby_dir_.clear();
+    Psql(PostgresUrl(), "SELECT pg_drop_replication_slot(" + SqlQuote(slot_) + ");\n").status().IgnoreError();
   }
 
   // Waits until the standby has replayed everything the primary wrote.
@@ -196,6 +209,7 @@ class ChunkRetry : public ::testing::Test {
 
   std::string database_;
   std::string standby_dir_;
+  std::string slot_;
   int standby_port_ = 0;
 };
 
