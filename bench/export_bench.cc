@@ -5,11 +5,14 @@
 //   (a) psql -c "COPY lineitem TO STDOUT (FORMAT binary)" > /dev/null
 //   (b) dbexport run ... --compression gzip to a local directory, at each
 //       --parallelism given
+//   (c) with --verify-counts: the same run with dbexport's --verify-counts
+//       (COUNT(*) on the snapshot, every file's footer read back), and
+//       what that adds to (b)
 // and prints both times and their ratio. Each measurement is the best of
 // --repeat runs, after one warm-up COPY (the table in the page cache).
 //
 //   export_bench [--pg-url URL] [--rows N] [--parallelism 2,4] [--repeat 3]
-//                [--chunk-rows N] [--out DIR] [--reload]
+//                [--chunk-rows N] [--out DIR] [--reload] [--verify-counts]
 // The URL defaults to $DBX_TEST_PG_URL; the database used is bench_export.
 
 #include <cstdio>
@@ -44,6 +47,7 @@ struct Options {
   int64_t chunk_rows = 0;  // 0: dbexport's default
   std::string out = "/tmp/dbx-export-bench";
   bool reload = false;
+  bool verify_counts = false;
 };
 
 std::vector<int> ParseList(const std::string& s) {
@@ -74,10 +78,11 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--chunk-rows") o.chunk_rows = std::stoll(value());
     else if (a == "--out") o.out = value();
     else if (a == "--reload") o.reload = true;
+    else if (a == "--verify-counts") o.verify_counts = true;
     else {
       std::fprintf(stderr,
                    "usage: export_bench [--pg-url URL] [--rows N] [--parallelism 2,4] [--repeat N] "
-                   "[--chunk-rows N] [--out DIR] [--reload]\n");
+                   "[--chunk-rows N] [--out DIR] [--reload] [--verify-counts]\n");
       std::exit(2);
     }
   }
@@ -97,25 +102,46 @@ int main(int argc, char** argv) {
   double copy_best = 1e18;
   for (int i = 0; i < o.repeat; ++i) copy_best = std::min(copy_best, TimeShell(copy_command));
   std::printf("lineitem: %lld rows, %s heap\n", static_cast<long long>(o.rows), table_size.c_str());
-  std::printf("%-44s %8.2f s\n", "COPY lineitem TO STDOUT (FORMAT binary)", copy_best);
+  std::printf("%-58s %8.2f s\n", "COPY lineitem TO STDOUT (FORMAT binary)", copy_best);
 
   for (int parallelism : o.parallelism) {
-    double best = 1e18;
-    std::string output_size;
-    for (int i = 0; i < o.repeat; ++i) {
-      fs::remove_all(o.out);
-      std::string command = std::string(DBX_DBEXPORT_BINARY) + " run --source " + ShellQuote(url) + " --dest " +
-                            ShellQuote(o.out) + " --task-id bench --compression gzip --progress none --parallelism " +
-                            std::to_string(parallelism) +
-                            (o.chunk_rows > 0 ? " --chunk-rows " + std::to_string(o.chunk_rows) : "") + " > /dev/null";
-      best = std::min(best, TimeShell(command));
-      output_size = ShellOutput("du -sh " + ShellQuote(o.out) + " | cut -f1");
+    double plain = 0;
+    for (bool verify : {false, true}) {
+      if (verify && !o.verify_counts) break;
+      double best = 1e18;
+      double verify_stage = 1e18;  // best time of the verification stage itself
+      std::string output_size;
+      for (int i = 0; i < o.repeat; ++i) {
+        fs::remove_all(o.out);
+        std::string command = std::string(DBX_DBEXPORT_BINARY) + " run --source " + ShellQuote(url) + " --dest " +
+                              ShellQuote(o.out) + " --task-id bench --compression gzip --progress none --parallelism " +
+                              std::to_string(parallelism) +
+                              (o.chunk_rows > 0 ? " --chunk-rows " + std::to_string(o.chunk_rows) : "") +
+                              (verify ? " --verify-counts 2> " + ShellQuote(o.out + ".stderr") : "") + " > /dev/null";
+        double took = TimeShell(command);
+        if (verify) {
+          // "row counts verified: ... in 2.3 s": the verification stage alone.
+          std::string line = ShellOutput("grep -o 'read back in [0-9.]* s' " + ShellQuote(o.out + ".stderr"));
+          size_t at = line.find(" in ");
+          if (at != std::string::npos) verify_stage = std::min(verify_stage, std::stod(line.substr(at + 4)));
+        }
+        best = std::min(best, took);
+        output_size = ShellOutput("du -sh " + ShellQuote(o.out) + " | cut -f1");
+      }
+      char label[80];
+      std::snprintf(label, sizeof label, "dbexport run, gzip, --parallelism %d%s", parallelism,
+                    verify ? " --verify-counts" : "");
+      std::printf("%-58s %8.2f s  ratio %.2fx  %.0f rows/s  output %s", label, best, best / copy_best,
+                  static_cast<double>(o.rows) / best, output_size.c_str());
+      if (verify) {
+        std::printf("  verify-counts adds %.2f s (%.0f%%); its own stage %.2f s (%.0f%% of the plain run)",
+                    best - plain, 100.0 * (best - plain) / plain, verify_stage, 100.0 * verify_stage / plain);
+      }
+      std::printf("\n");
+      plain = best;
     }
-    char label[64];
-    std::snprintf(label, sizeof label, "dbexport run, gzip, --parallelism %d", parallelism);
-    std::printf("%-44s %8.2f s  ratio %.2fx  %.0f rows/s  output %s\n", label, best, best / copy_best,
-                static_cast<double>(o.rows) / best, output_size.c_str());
   }
   fs::remove_all(o.out);
+  fs::remove(o.out + ".stderr");
   return 0;
 }

@@ -123,6 +123,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                 "Do not write <task-id>/_SUCCESS after the manifests of a completed export");
   run->add_flag("--no-catalog", f->no_catalog,
                 "Do not write <task-id>/_catalog/ (Athena DDL, DuckDB script, Iceberg metadata; docs/catalog.md)");
+  run->add_flag("--verify-counts", f->verify_counts,
+                "Before declaring the export complete, count each table's rows on the export's snapshot "
+                "and in its files as stored (Parquet footers, read back); fail if they differ from the rows "
+                "written");
   run->footer(
       "Ctrl-C (or SIGTERM) cancels within seconds, even a read waiting on the server: open files are "
       "discarded, the files of finished partitions stay, and the manifest says what is there.\n"
@@ -193,6 +197,7 @@ std::optional<CommandFailure> SpecFromFlags(const RunFlags& flags, exporter::Exp
                       "reader's); 0 means no limit");
   }
   spec->max_connections = flags.max_connections;
+  spec->verify_counts = flags.verify_counts;
   return std::nullopt;
 }
 
@@ -245,6 +250,11 @@ int RunExportCommand(const RunFlags& flags, const std::atomic<bool>* cancel) {
   for (const exporter::SkippedTable& s : summary->skipped) {
     std::fprintf(stderr, "warning: skipped table %s: %s%s%s\n", s.target.c_str(), s.reason.c_str(),
                  s.detail.empty() ? "" : ": ", s.detail.c_str());
+  }
+  if (summary->verify_counts_ms >= 0) {
+    std::fprintf(stderr, "row counts verified: %lld %s counted on the snapshot and %lld data files read back in %.1f s\n",
+                 static_cast<long long>(summary->tables_exported), summary->tables_exported == 1 ? "table" : "tables",
+                 static_cast<long long>(summary->files_verified), summary->verify_counts_ms / 1000.0);
   }
   char took[32];
   if (seconds < 60) std::snprintf(took, sizeof took, "%.1f s", seconds);

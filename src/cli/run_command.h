@@ -46,6 +46,7 @@ struct RunFlags {
   bool no_catalog = false;
   std::string max_rate;     // empty: no limit
   int max_connections = 0;  // 0: no limit
+  bool verify_counts = false;
 };
 
 // Adds the `run` subcommand and its flags to `app`, bound to `flags`.

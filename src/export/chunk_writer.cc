@@ -222,9 +222,17 @@ class PartFileSequence {
 }  // namespace
 
 Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableInfo& table,
-                                const source::Chunk& chunk, const ChunkContext& context) {
-  DBX_ASSIGN_OR_RETURN(std::unique_ptr<source::ChunkReader> reader,
-                       snapshot->OpenChunk(table, chunk, context.schema, context.stop));
+                                const source::Chunk& chunk, const ChunkContext& context, bool* read_failed) {
+  bool ignored = false;
+  if (read_failed == nullptr) read_failed = &ignored;
+  *read_failed = false;
+  Result<std::unique_ptr<source::ChunkReader>> opened =
+      snapshot->OpenChunk(table, chunk, context.schema, context.stop);
+  if (!opened.ok()) {
+    *read_failed = true;
+    return opened.status();
+  }
+  std::unique_ptr<source::ChunkReader> reader = std::move(opened).value();
   BatchPipe pipe(*context.schema);
   std::thread reader_thread;
   try {
@@ -246,7 +254,10 @@ Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableI
   }
   pipe.Close();
   reader_thread.join();
-  if (status.ok()) status = pipe.read_status();
+  if (status.ok()) {
+    status = pipe.read_status();
+    *read_failed = !status.ok();
+  }
   if (status.ok()) status = files.Finish();
   if (!status.ok()) {
     files.Abort();

@@ -84,6 +84,10 @@ class ExportRun {
   void RunWorkers();
   void Worker();
   void ExportOne(const Job& job);
+  // Waits `pause`, less when the export stops; false if it did.
+  bool SleepUnlessStopped(std::chrono::milliseconds pause);
+  // --verify-counts, after the workers and before the snapshot closes.
+  void VerifyCounts();
   void Fail(const Status& status);
   Status FailureOfTables();
   std::string SweepAndReconcile(std::vector<TableResult>* tables, bool failed);
@@ -120,6 +124,8 @@ class ExportRun {
   // Tables that failed alone (DataLoss: the snapshot lost their rows) while
   // the others went on; guarded by mu_.
   std::vector<std::string> table_failures_;
+  int64_t verify_counts_ms_ = -1;  // VerifyCounts(), once run
+  int64_t files_verified_ = 0;
 };
 
 Status ExportRun::CheckRequest() {
@@ -312,6 +318,12 @@ void ExportRun::RunWorkers() {
   for (std::thread& w : workers) w.join();
 }
 
+bool ExportRun::SleepUnlessStopped(std::chrono::milliseconds pause) {
+  std::unique_lock<std::mutex> lock(mu_);
+  done_cv_.wait_for(lock, pause, [&] { return stop_.load(); });
+  return !stop_.load();
+}
+
 void ExportRun::Worker() {
   while (!stop_.load(std::memory_order_relaxed)) {
     size_t i = next_job_.fetch_add(1);
@@ -343,7 +355,35 @@ void ExportRun::ExportOne(const Job& job) {
   context.progress = &progress_;
   context.stop = &stop_;
   context.limiter = limiter_.get();
-  Result<ChunkOutput> out = ExportChunk(snapshot_.get(), t.result.info, chunk, context);
+  bool read_failed = false;
+  Result<ChunkOutput> out = ExportChunk(snapshot_.get(), t.result.info, chunk, context, &read_failed);
+  // A read that failed on its session (a lost connection, a recovery
+  // conflict on a hot standby) starts again on a new session of the same
+  // snapshot; ExportChunk has deleted what the failed attempt wrote.
+  int retries = 0;
+  while (!out.ok() && read_failed && !stop_.load()) {
+    Status verdict = snapshot_->CanRetryChunk(t.result.info, out.status());
+    if (!verdict.ok()) {
+      out = verdict;
+      break;
+    }
+    if (retries == kMaxChunkRetries) {
+      out = Status(out.status().code(), out.status().message() + " (read " + std::to_string(retries + 1) +
+                                            " times, on a new session of the same snapshot each time; "
+                                            "every attempt failed)");
+      break;
+    }
+    if (!SleepUnlessStopped(kChunkRetryBackoff * (1 << retries))) {
+      out = Cancelled("export stopped");
+      break;
+    }
+    ++retries;
+    {
+      std::lock_guard<std::mutex> lock(t.mu);
+      t.result.chunk_retries += 1;
+    }
+    out = ExportChunk(snapshot_.get(), t.result.info, chunk, context, &read_failed);
+  }
 
   if (!out.ok()) {
     // A reader stopped by the stop flag reports Cancelled: not a cause.
@@ -390,6 +430,29 @@ void ExportRun::ExportOne(const Job& job) {
     t.result.status = kTableComplete;
     progress_.TableDone();
   }
+}
+
+void ExportRun::VerifyCounts() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.ok() || stop_.load()) return;  // a failed or cancelled export has nothing to verify
+  }
+  std::vector<TableResult*> tables;
+  for (auto& t : tables_) {
+    if (t->result.status != kTableComplete) continue;
+    tables.push_back(&t->result);
+    files_verified_ += static_cast<int64_t>(t->result.data_files.size());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Status verified = VerifyRowCounts(
+      snapshot_.get(), store_, tables, request_.parallelism,
+      [this] {
+        if (UserCancelled()) stop_.store(true);
+        Report(ExportProgress::Phase::kFinishing);
+      },
+      &stop_);
+  verify_counts_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  if (!verified.ok() && !(verified.code() == StatusCode::kCancelled && stop_.load())) Fail(verified);
 }
 
 Status ExportRun::FailureOfTables() {
@@ -532,6 +595,7 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
   }
   MakeJobs();
   RunWorkers();
+  if (request_.verify_counts) VerifyCounts();
   CloseSnapshots();
 
   Status failure;
@@ -547,6 +611,8 @@ Result<ExportSummary> ExportRun::Run(source::Source* source) {
   ExportSummary summary;
   summary.snapshot_time = snapshot_time_;
   summary.snapshot = snapshot_info_;
+  summary.verify_counts_ms = verify_counts_ms_;
+  summary.files_verified = files_verified_;
   std::vector<GeneralWarning> general;
   for (const TableResult& t : tables) {
     for (const std::string& w : t.warnings) general.push_back({t.info.target(), kWarningValuesChanged, w});

@@ -84,6 +84,11 @@ struct ExportSpec {
   // metadata) under <task_id>/_catalog/, after the manifests and before
   // _SUCCESS, when the export completed (docs/catalog.md).
   bool catalog = true;
+  // After every chunk is written, counts each exported table's rows on the
+  // export's snapshot and in its files as stored (Parquet footers), and
+  // fails the task when they differ from the rows written
+  // (dbexport run --verify-counts; docs/manifest.md, verifiedRowCount).
+  bool verify_counts = false;
 };
 
 // Checks what the engine needs of a spec without any I/O: the task
@@ -125,6 +130,10 @@ struct ExportSummary {
   int64_t bytes_written = 0;
   std::vector<SkippedTable> skipped;
   std::string warning_message;  // WarningMessage JSON, as the RDS API returns it
+  // --verify-counts: how long counting on the snapshot and reading back the
+  // footers took, after the last chunk; -1: not run.
+  int64_t verify_counts_ms = -1;
+  int64_t files_verified = 0;  // data files whose footers were read back
 };
 
 // Called from worker threads, at least every second while work goes on.

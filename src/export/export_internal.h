@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,6 +66,8 @@ struct TableResult {
   int files = 0;
   std::vector<DataFile> data_files;   // of completed chunks, in completion order
   std::vector<std::string> warnings;  // from the chunk readers, deduplicated
+  int chunk_retries = 0;      // chunk reads started again after a source failure
+  int64_t verified_rows = -1;  // --verify-counts: the count all three agree on; -1: not verified
   std::optional<Clock::time_point> start;  // first chunk started
   std::optional<Clock::time_point> end;    // last chunk finished
 };
@@ -184,8 +187,30 @@ struct ChunkOutput {
 // aborted and the chunk's files already closed are deleted (a partition is
 // exported whole or not at all; a file the store would not delete is found
 // by the export's final listing); returns the cause without table context
-// (the caller adds it).
+// (the caller adds it). `read_failed`, when not null, is set to whether the
+// failure came from the source (opening or reading the chunk) rather than
+// from encoding or the store.
 Result<ChunkOutput> ExportChunk(source::Snapshot* snapshot, const source::TableInfo& table,
-                                const source::Chunk& chunk, const ChunkContext& context);
+                                const source::Chunk& chunk, const ChunkContext& context,
+                                bool* read_failed = nullptr);
+
+// How often a chunk whose read failed is read again from its start on a new
+// session of the same snapshot, when the source allows it
+// (Snapshot::CanRetryChunk), and the pause before the first retry (doubled
+// before each next one).
+inline constexpr int kMaxChunkRetries = 3;
+inline constexpr std::chrono::milliseconds kChunkRetryBackoff{500};
+
+// --verify-counts (verify_counts.cc): after every chunk was written and
+// while the snapshot is open, counts the rows of each COMPLETE table among
+// `tables` on the snapshot and in its data files as stored (the Parquet
+// footers' num_rows, read back from `store`), with up to `parallelism`
+// counts at once. Sets each table's verified_rows when the source count,
+// the rows written and the stored rows agree; otherwise the table becomes
+// FAILED with a cause naming the three numbers, and so does the result
+// (DataLoss). `tick` is called from the calling thread at least every
+// 250 ms; `stop` set: returns Cancelled soon after.
+Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std::vector<TableResult*>& tables,
+                       int parallelism, const std::function<void()>& tick, const std::atomic<bool>* stop);
 
 }  // namespace dbexport::exporter

@@ -76,6 +76,8 @@ json TableEntry(const TableResult& t) {
     if (t.end) stats["extractionEndTime"] = FormatManifestTime(*t.end);
     stats["partitioningInfo"] = PartitioningInfo(t);
     stats["numberOfRows"] = t.rows;
+    if (t.verified_rows >= 0) stats["verifiedRowCount"] = t.verified_rows;
+    stats["chunkRetries"] = t.chunk_retries;
     stats["numberOfFiles"] = t.files;
     stats["sizeBytes"] = t.bytes_written;
     json files = json::array();

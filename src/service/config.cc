@@ -243,7 +243,7 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
   const std::string where = "[[clusters]]";
   if (!CheckKeys(check, table,
                  {"name", "source", "password_env", "parallelism", "type_mapping", "lock_wait_timeout",
-                  "max_table_locks", "consistency", "engine", "max_rate", "max_connections"},
+                  "max_table_locks", "consistency", "engine", "max_rate", "max_connections", "verify_counts"},
                  where)) {
     return false;
   }
@@ -314,6 +314,12 @@ bool ParseCluster(Checker& check, const toml::table& table, const std::map<std::
                       "(the snapshot's and one reader's); 0 means no limit");
   }
   cluster->max_connections = static_cast<int>(max_connections);
+  if (const toml::node* verify = table.get("verify_counts")) {
+    if (!verify->is_boolean()) {
+      return check.Fail(verify->source(), "'verify_counts' in " + named + " must be true or false");
+    }
+    cluster->verify_counts = verify->value<bool>().value_or(false);
+  }
   source::SourceOptions& options = cluster->source_options;
   int64_t lock_wait_s = options.lock_wait_timeout_ms / 1000;
   if (!GetInteger(check, table, "lock_wait_timeout", 0, kMaxTimeoutSeconds, &lock_wait_s, named)) return false;

@@ -31,6 +31,8 @@ struct ClusterConfig {
   // ExportSpec::max_rate (bytes per second) and max_connections; 0: no limit.
   int64_t max_rate = 0;
   int max_connections = 0;
+  // verify_counts: every export of the cluster runs with ExportSpec::verify_counts.
+  bool verify_counts = false;
   // type_mapping, lock_wait_timeout (seconds), max_table_locks and
   // consistency (MySQL); the rest SourceOptions' defaults.
   source::SourceOptions source_options;

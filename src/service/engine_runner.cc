@@ -58,6 +58,7 @@ exporter::ExportSpec TaskRunSpec(const ServiceConfig& config, const ExportTask& 
     spec.parallelism = cluster->parallelism;
     spec.max_rate = cluster->max_rate;
     spec.max_connections = cluster->max_connections;
+    spec.verify_counts = cluster->verify_counts;
   }
   return spec;
 }

@@ -226,6 +226,20 @@ class Snapshot {
   virtual Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
                                                          const parquet::Schema* schema,
                                                          const CancelFlag* cancel) = 0;
+  // Rows of `table` at the snapshot: all the rows its chunks read together,
+  // counted on a session of the snapshot (dbexport run --verify-counts).
+  // Thread-safe; at most `readers` sessions at once, as OpenChunk.
+  virtual Result<int64_t> CountRows(const TableInfo& table) = 0;
+  // After a chunk of `table` failed with `failure` (from OpenChunk or its
+  // reader): OK when the chunk may be read again from its start on a new
+  // session of this same snapshot (the reader's connection was lost or
+  // terminated, a hot standby cancelled it for a recovery conflict); else
+  // the status to fail with: `failure`, or a clearer one when the snapshot
+  // itself is gone. Thread-safe.
+  virtual Status CanRetryChunk(const TableInfo& table, const Status& failure) {
+    (void)table;
+    return failure;
+  }
   virtual Status Close() = 0;
 };
 

@@ -3,6 +3,11 @@
 // the stream of the `fail_on_stream`-th OpenWrite (1-based) fails its
 // `fail_on_write`-th Write with IoError("injected write failure"); 0 never.
 // Everything else goes to the inner store. Thread-safe as the inner store is.
+//
+// TamperAfterWrite(stream, contents): once the `stream`-th OpenWrite's file
+// is written and closed, the inner store's object under its key is replaced
+// with `contents` (e.g. a Parquet file written for fewer rows), as a store
+// that corrupts or loses data after acknowledging the write would.
 
 #include <memory>
 #include <mutex>
@@ -12,6 +17,8 @@
 #include "storage/object_store.h"
 
 namespace dbexport::testing {
+
+class TamperingStream;
 
 class FaultInjectingStore : public ObjectStore {
  public:
@@ -31,12 +38,28 @@ class FaultInjectingStore : public ObjectStore {
   }
   std::string Describe() const override { return inner_->Describe(); }
 
+  void TamperAfterWrite(int stream, std::string contents) {
+    std::lock_guard<std::mutex> lock(mu_);
+    tamper_stream_ = stream;
+    tamper_contents_ = std::move(contents);
+  }
+  // Keys whose contents TamperAfterWrite replaced.
+  std::vector<std::string> tampered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tampered_;
+  }
+
  private:
   std::unique_ptr<ObjectStore> inner_;
   const int fail_on_stream_;
   const int fail_on_write_;
   std::mutex mu_;
   int streams_opened_ = 0;
+  int tamper_stream_ = 0;
+  std::string tamper_contents_;
+  std::vector<std::string> tampered_;
+
+  friend class TamperingStream;
 };
 
 }  // namespace dbexport::testing

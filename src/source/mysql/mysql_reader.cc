@@ -381,4 +381,35 @@ Result<std::unique_ptr<ChunkReader>> MySqlSnapshot::OpenChunk(const TableInfo& t
       this, std::move(session), *result, &entry->plans, context, options_, cancel));
 }
 
+Result<int64_t> MySqlSnapshot::CountRows(const TableInfo& table) {
+  const std::string context = "counting the rows of " + table.target() + " on the snapshot";
+  std::string qualified;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tables_.find(table.target());
+    if (it == tables_.end()) {
+      return FailedPrecondition("table " + table.target() + " was not listed by ListTables() of this snapshot");
+    }
+    qualified = it->second.qualified;
+  }
+  std::unique_ptr<MySqlConnection> session = Lease();
+  if (session == nullptr) {
+    return Aborted(context + ": every reader session of the snapshot was lost; export again");
+  }
+  Result<std::vector<MySqlRow>> rows = session->Query("SELECT COUNT(*) FROM " + qualified, context);
+  bool lost = !rows.ok() && mysql_errno(session->get()) >= 2000;
+  Return(lost ? nullptr : std::move(session));
+  DBX_RETURN_IF_ERROR(rows.status());
+  if (rows->size() != 1 || rows->front().empty() || !rows->front()[0]) {
+    return Internal(context + ": COUNT(*) returned no value");
+  }
+  const std::string& text = *rows->front()[0];
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Internal(context + ": COUNT(*) returned '" + text + "'");
+  }
+  return n;
+}
+
 }  // namespace dbexport::source::mysql

@@ -128,6 +128,10 @@ class MySqlSnapshot : public Snapshot {
   Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
                                                  const parquet::Schema* schema,
                                                  const CancelFlag* cancel) override;
+  // On a leased reader session, which holds the shared snapshot. A chunk is
+  // never read again: a lost reader session cannot rejoin the snapshot
+  // (docs/consistency.md).
+  Result<int64_t> CountRows(const TableInfo& table) override;
   Status Close() override;
 
   SnapshotInfo info() const override {

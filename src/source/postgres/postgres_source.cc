@@ -181,6 +181,14 @@ class PgSnapshotSet : public Snapshot {
     DBX_ASSIGN_OR_RETURN(PgSnapshot * s, Find(table.database));
     return s->OpenChunk(table, chunk, schema, cancel);
   }
+  Result<int64_t> CountRows(const TableInfo& table) override {
+    DBX_ASSIGN_OR_RETURN(PgSnapshot * s, Find(table.database));
+    return s->CountRows(table);
+  }
+  Status CanRetryChunk(const TableInfo& table, const Status& failure) override {
+    Result<PgSnapshot*> s = Find(table.database);
+    return s.ok() ? (*s)->CanRetryChunk(failure) : failure;
+  }
   Status Close() override {
     Status first;
     for (auto& s : snapshots_) {
@@ -295,6 +303,18 @@ Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& tabl
   if (!chunk.predicate.empty()) sql += " WHERE " + chunk.predicate;
   sql += ") TO STDOUT (FORMAT binary)";
 
+  DBX_ASSIGN_OR_RETURN(auto conn, ImportSnapshot(context, cancel));
+  DBX_RETURN_IF_ERROR(GuardRead(conn.get(), *entry, chunk, context));
+  PgConnection* raw = conn.get();
+  auto reader = std::make_unique<PgChunkReader>(std::move(conn), entry->plans, context, options_, cancel);
+  Status started = reader->Start(sql);
+  if (IsLockTimeout(started, *raw)) return LockTimeoutError(RelationsRead(*entry, chunk), context);
+  DBX_RETURN_IF_ERROR(started);
+  return std::unique_ptr<ChunkReader>(std::move(reader));
+}
+
+Result<std::unique_ptr<PgConnection>> PgSnapshot::ImportSnapshot(const std::string& context,
+                                                                 const CancelFlag* cancel) {
   DBX_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(conninfo_, database_, cancel));
   Status imported = conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
                                "SET TRANSACTION SNAPSHOT " + QuoteLiteral(snapshot_id_),
@@ -303,13 +323,46 @@ Result<std::unique_ptr<ChunkReader>> PgSnapshot::OpenChunk(const TableInfo& tabl
     if (imported.code() == StatusCode::kCancelled) return imported;
     return SnapshotLost(imported, context);
   }
-  DBX_RETURN_IF_ERROR(GuardRead(conn.get(), *entry, chunk, context));
-  PgConnection* raw = conn.get();
-  auto reader = std::make_unique<PgChunkReader>(std::move(conn), entry->plans, context, options_, cancel);
-  Status started = reader->Start(sql);
-  if (IsLockTimeout(started, *raw)) return LockTimeoutError(RelationsRead(*entry, chunk), context);
-  DBX_RETURN_IF_ERROR(started);
-  return std::unique_ptr<ChunkReader>(std::move(reader));
+  return conn;
+}
+
+Result<int64_t> PgSnapshot::CountRows(const TableInfo& table) {
+  const std::string context = "counting the rows of " + table.target() + " on the snapshot";
+  DBX_ASSIGN_OR_RETURN(const TableEntry* entry, FindEntry(table));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (conn_ == nullptr) return FailedPrecondition(context + ": the snapshot is closed");
+  }
+  DBX_ASSIGN_OR_RETURN(auto conn, ImportSnapshot(context, nullptr));
+  // The same relations the chunks read: ONLY the table, or a partitioned
+  // table with its partitions; checked for rewrites as a read is.
+  DBX_RETURN_IF_ERROR(GuardRead(conn.get(), *entry, Chunk{}, context));
+  DBX_ASSIGN_OR_RETURN(PgRows rows, conn->Query(std::string("SELECT count(*) FROM ") +
+                                                    (entry->relkind == 'p' ? "" : "ONLY ") + entry->qualified,
+                                                context));
+  return rows.GetInt(0, 0);
+}
+
+bool IsRetryableReadError(const Status& status) {
+  if (status.code() == StatusCode::kUnavailable) return true;
+  if (status.code() != StatusCode::kAborted) return false;
+  // PgErrorStatus ends the message with the SQLSTATE; other kAborted
+  // statuses (a lock timeout, the snapshot lost) are not retried.
+  const std::string& m = status.message();
+  return m.ends_with("(SQLSTATE 40001)") || m.ends_with("(SQLSTATE 40P01)");
+}
+
+Status PgSnapshot::CanRetryChunk(const Status& failure) {
+  if (!IsRetryableReadError(failure)) return failure;
+  const std::string lost_text = SnapshotLostText(database_);
+  if (failure.message().find(lost_text) != std::string::npos) return failure;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (conn_ == nullptr) return failure;  // closed: the export is over
+  // The snapshot lives as long as the transaction that exported it: a new
+  // session can import it only while that connection is alive and its
+  // transaction has not failed (a hot standby can cancel it too).
+  if (conn_->alive() && conn_->Exec("SELECT 1", "checking the snapshot").ok()) return Status::OK();
+  return Aborted(failure.message() + "; the chunk cannot be read again: " + lost_text);
 }
 
 }  // namespace dbexport::source::postgres

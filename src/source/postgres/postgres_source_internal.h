@@ -24,6 +24,14 @@ namespace dbexport::source::postgres {
 // Whether `status` is a lock wait that ran into lock_timeout on `conn`.
 bool IsLockTimeout(const Status& status, PgConnection& conn);
 
+// Whether a chunk read that failed with `status` may succeed on a new
+// session of the same snapshot: the reader's connection was lost or its
+// backend terminated (pg_terminate_backend, a server shutting sessions
+// down), the server had no connection slot, or a hot standby cancelled the
+// read for a recovery conflict (SQLSTATE 40001, 40P01). Not a lock timeout,
+// a dropped table or bad data.
+bool IsRetryableReadError(const Status& status);
+
 // The error text for a snapshot whose connection is gone.
 std::string SnapshotLostText(const std::string& database);
 
@@ -66,6 +74,10 @@ class PgSnapshot {
   Result<std::unique_ptr<ChunkReader>> OpenChunk(const TableInfo& table, const Chunk& chunk,
                                                  const parquet::Schema* schema, const CancelFlag* cancel);
   Status Close();
+  // Rows of the table at the snapshot, on a new session that imports it.
+  Result<int64_t> CountRows(const TableInfo& table);
+  // See Snapshot::CanRetryChunk.
+  Status CanRetryChunk(const Status& failure);
 
   const std::string& snapshot_id() const { return snapshot_id_; }
   const std::string& database() const { return database_; }
@@ -73,6 +85,10 @@ class PgSnapshot {
  private:
   PgSnapshot(std::string conninfo, std::string database, SourceOptions options)
       : conninfo_(std::move(conninfo)), database_(std::move(database)), options_(options) {}
+
+  // A new connection to the database in a READ ONLY transaction that
+  // imported the snapshot (SnapshotLost when it cannot).
+  Result<std::unique_ptr<PgConnection>> ImportSnapshot(const std::string& context, const CancelFlag* cancel);
 
   // catalog.cc
   Status LoadTypes();

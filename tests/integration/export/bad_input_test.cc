@@ -223,10 +223,11 @@ TEST(ExportCancel, SigintStopsTheExportLeavingOnlyCompleteFiles) {
   EXPECT_LT((*info)["percentProgress"].get<int>(), 100);
 }
 
-// A chunk that fails on the server (its backend terminated mid-COPY) fails
-// the export with the table and partition in the message; the other worker
-// stops and nothing incomplete is left.
-TEST(ExportFailure, ServerErrorInAChunkFailsTheExport) {
+// A chunk whose reader's backend is terminated mid-COPY is read again on a
+// new session of the same snapshot (docs/consistency.md): the export
+// completes with every row once, and the manifest counts the retry. A chunk
+// that keeps failing fails the export (standby_test.cc).
+TEST(ExportFailure, AChunkWhoseReaderIsTerminatedIsReadAgain) {
   const std::string db = "exptest_kill";
   ASSERT_TRUE(RecreateDatabase(db, "CREATE TABLE big (id bigint PRIMARY KEY, a text, b text);\n"
                                    "INSERT INTO big SELECT g, md5(g::text), repeat(md5(g::text), 6) "
@@ -240,33 +241,34 @@ TEST(ExportFailure, ServerErrorInAChunkFailsTheExport) {
                   .ok());
   bool terminated = false;
   for (int i = 0; i < 400 && run.Running() && !terminated; ++i) {
+    // A COPY that started within the last 100 ms: far from done.
     Result<int64_t> n = PgInt(PostgresUrl(), "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
                                              "pg_stat_activity WHERE datname = '" + db +
-                                                 "' AND query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid() "
-                                                 "LIMIT 1) t");
+                                                 "' AND query LIKE 'COPY (SELECT%' AND state = 'active' AND "
+                                                 "now() - query_start < interval '100 milliseconds' "
+                                                 "AND pid <> pg_backend_pid() LIMIT 1) t");
     terminated = n.ok() && *n == 1;
-    if (!terminated) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!terminated) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(terminated) << run.Stderr();
-  EXPECT_EQ(run.Wait(), 1);
-  std::string err = run.Stderr();
-  EXPECT_TRUE(err.starts_with("dbexport: error: export kill-1 failed: exporting table exptest_kill.public.big "
-                              "partition "))
-      << err;
-  // libpq reports the FATAL message or, when the socket closes first, the lost connection.
-  EXPECT_TRUE(err.find("terminating connection due to administrator command") != std::string::npos ||
-              err.find("server closed the connection unexpectedly") != std::string::npos)
-      << err;
+  EXPECT_EQ(run.Wait(), 0) << run.Stderr();
   for (const std::string& f : ListFiles(out)) {
     EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << "temporary file left behind: " << f;
-    if (!f.ends_with(".parquet")) continue;
-    auto count = DuckDbQuery("SELECT count(*) FROM read_parquet('" + out + "/" + f + "')");
-    EXPECT_TRUE(count.ok()) << f << ": " << count.status();
   }
+  Result<int64_t> rows = DuckDbCount(out + "/kill-1/" + db + "/public.big");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 1500000);
+  Result<QueryResult> distinct = DuckDbQuery("SELECT count(DISTINCT id), sum(id) FROM read_parquet('" + out +
+                                             "/kill-1/" + db + "/public.big/*/*.parquet')");
+  ASSERT_TRUE(distinct.ok()) << distinct.status();
+  EXPECT_EQ(*distinct->rows[0][0], "1500000");
+  EXPECT_EQ(*distinct->rows[0][1], "1125000750000");
   auto info = ReadJsonFile(out + "/kill-1/export_info_kill-1.json");
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ((*info)["status"], "FAILED");
-  EXPECT_EQ("dbexport: error: export kill-1 failed: " + (*info)["failureCause"].get<std::string>() + "\n", err);
+  EXPECT_EQ((*info)["status"], "COMPLETE");
+  auto tables = ReadJsonFile(out + "/kill-1/export_tables_info_kill-1_from_1_to_1.json");
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  EXPECT_EQ((*tables)["perTableStatus"][0]["tableStatistics"]["chunkRetries"], 1);
 }
 
 }  // namespace

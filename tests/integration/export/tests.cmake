@@ -16,7 +16,9 @@ dbx_add_test(export_integration_test
     export/reader_matrix_test.cc
     export/throttle_test.cc
     export/verify_deep_test.cc
-  LIBS dbx_export dbx_storage dbx_source dbx_test_fault_store nlohmann_json::nlohmann_json
+    export/verify_counts_test.cc
+    export/standby_test.cc
+  LIBS dbx_export dbx_storage dbx_source dbx_test_fault_store nlohmann_json::nlohmann_json PkgConfig::LIBPQ
   LABELS integration
   TIMEOUT 900)
 target_include_directories(export_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/export)

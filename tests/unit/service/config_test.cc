@@ -142,13 +142,24 @@ TEST(ServiceConfig, MySqlClustersAndTheirEngine) {
               "\"no-lock\", got 'x'");
 }
 
+TEST(ServiceConfig, VerifyCountsPerCluster) {
+  Result<ServiceConfig> config = Parse(std::string(kMinimalKeys) + kMinimalCluster + "verify_counts = true\n" +
+                                       "[[clusters]]\nname = \"other\"\nsource = \"postgresql://u@h/db\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->clusters.size(), 2u);
+  EXPECT_TRUE(config->clusters[0].verify_counts);
+  EXPECT_FALSE(config->clusters[1].verify_counts);
+  ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "verify_counts = 1\n",
+              "dbexport.toml:7:17: 'verify_counts' in [[clusters]] 'shop' must be true or false");
+}
+
 TEST(ServiceConfig, RefusesUnknownKeyWithLineAndColumn) {
   ExpectError(std::string("region = \"us-east-1\"\nlisten_port = 80\n") + kMinimalKeys + kMinimalCluster,
               "dbexport.toml:2:1: unknown key 'listen_port' in the top level (allowed: access_keys, account_id, "
               "clusters, listen, notifications, region, resume, s3, state_dir)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "  paralelism = 3\n",
               "dbexport.toml:7:3: unknown key 'paralelism' in [[clusters]] (allowed: consistency, engine, lock_wait_timeout, max_connections, "
-              "max_rate, max_table_locks, name, parallelism, password_env, source, type_mapping)");
+              "max_rate, max_table_locks, name, parallelism, password_env, source, type_mapping, verify_counts)");
   ExpectError(std::string(kMinimalKeys) + kMinimalCluster + "[s3]\nregion = \"x\"\n",
               "dbexport.toml:8:1: unknown key 'region' in [s3] (allowed: endpoint_url, timeout)");
 }

@@ -19,6 +19,7 @@ ServiceConfig Config() {
   shop.source_options.type_mapping = source::TypeMapping::kNative;
   shop.source_options.lock_wait_timeout_ms = 5'000;
   shop.source_options.max_table_locks = 0;
+  shop.verify_counts = true;
   config.clusters.push_back(shop);
   return config;
 }
@@ -58,6 +59,7 @@ TEST(ServiceTaskRunSpec, CompletesTheRequestFromTheConfiguration) {
   EXPECT_EQ(spec.source_options.lock_wait_timeout_ms, 5'000);
   EXPECT_EQ(spec.source_options.max_table_locks, 0);
   EXPECT_EQ(spec.parallelism, 8);
+  EXPECT_TRUE(spec.verify_counts);
   // From the service.
   EXPECT_EQ(spec.store.region, "eu-west-1");
   EXPECT_EQ(spec.store.endpoint_url, "http://127.0.0.1:9000");
