@@ -445,7 +445,8 @@ void ExportRun::VerifyCounts() {
   }
   const auto started = std::chrono::steady_clock::now();
   Status verified = VerifyRowCounts(
-      snapshot_.get(), store_, tables, request_.parallelism,
+      // readers_: the counts' sessions stay within max_connections too.
+      snapshot_.get(), store_, SanitizePathSegment(request_.task_id) + "/", tables, readers_,
       [this] {
         if (UserCancelled()) stop_.store(true);
         Report(ExportProgress::Phase::kFinishing);

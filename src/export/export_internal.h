@@ -204,13 +204,14 @@ inline constexpr std::chrono::milliseconds kChunkRetryBackoff{500};
 // --verify-counts (verify_counts.cc): after every chunk was written and
 // while the snapshot is open, counts the rows of each COMPLETE table among
 // `tables` on the snapshot and in its data files as stored (the Parquet
-// footers' num_rows, read back from `store`), with up to `parallelism`
+// footers' num_rows, read back from `store`, where the files are under
+// `task_dir`), with up to `parallelism`
 // counts at once. Sets each table's verified_rows when the source count,
 // the rows written and the stored rows agree; otherwise the table becomes
 // FAILED with a cause naming the three numbers, and so does the result
 // (DataLoss). `tick` is called from the calling thread at least every
 // 250 ms; `stop` set: returns Cancelled soon after.
-Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std::vector<TableResult*>& tables,
-                       int parallelism, const std::function<void()>& tick, const std::atomic<bool>* stop);
+Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std::string& task_dir,
+                       const std::vector<TableResult*>& tables, int parallelism, const std::function<void()>& tick, const std::atomic<bool>* stop);
 
 }  // namespace dbexport::exporter

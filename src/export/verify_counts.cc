@@ -3,12 +3,14 @@
 //   source   COUNT(*) on a session of the export's own snapshot
 //   written  the rows the chunk workers encoded (TableResult::rows)
 //   stored   the num_rows of each data file's Parquet footer, read back
-//            from the store as it holds the file now
+//            from the store as it holds the file now (ranged reads of the
+//            footer alone)
 // Counts and footer reads are independent jobs run by up to `parallelism`
 // threads; the calling thread waits and ticks.
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -35,9 +37,14 @@ struct TableCounts {
 
 }  // namespace
 
-Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std::vector<TableResult*>& tables,
-                       int parallelism, const std::function<void()>& tick, const std::atomic<bool>* stop) {
+Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std::string& task_dir,
+                       const std::vector<TableResult*>& tables, int parallelism, const std::function<void()>& tick, const std::atomic<bool>* stop) {
   if (tables.empty()) return Status::OK();
+  // The sizes of the files as stored now, for ranged reads of their footers.
+  Result<std::vector<ObjectInfo>> listed = store->List(task_dir);
+  if (!listed.ok()) return listed.status().WithContext("listing " + store->Describe() + "/" + task_dir);
+  std::map<std::string, int64_t> stored_sizes;
+  for (const ObjectInfo& o : *listed) stored_sizes[o.key] = o.size;
   std::vector<TableCounts> counts(tables.size());
   std::vector<Job> jobs;
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -65,16 +72,18 @@ Status VerifyRowCounts(source::Snapshot* snapshot, ObjectStore* store, const std
         else failed = n.status();
       } else {
         const DataFile& f = t.data_files[static_cast<size_t>(job.file)];
-        Result<std::string> bytes = store->Get(f.key);
-        Result<int64_t> n = bytes.ok() ? verify::ParquetFooterRows(*bytes) : Result<int64_t>(bytes.status());
+        auto stored = stored_sizes.find(f.key);
+        Result<int64_t> n = stored == stored_sizes.end()
+                                ? NotFound("not in the store")
+                                : verify::StoredFooterRows(store, f.key, stored->second);
         if (n.ok()) {
           c.file_rows[static_cast<size_t>(job.file)] = *n;
-        } else if (bytes.ok()) {
-          // The store holds something that is not the Parquet file written.
+        } else if (n.status().code() == StatusCode::kInvalidArgument || stored == stored_sizes.end()) {
+          // The store holds something other than the Parquet file written, or nothing.
           failed = DataLoss("the data file " + store->Describe() + "/" + f.key + " as stored is not the file written (" +
                             n.status().message() + ")");
         } else {
-          failed = bytes.status().WithContext("reading back " + store->Describe() + "/" + f.key);
+          failed = n.status().WithContext("reading back " + store->Describe() + "/" + f.key);
         }
       }
       if (!failed.ok()) {

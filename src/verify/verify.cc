@@ -83,37 +83,11 @@ Status CheckFile(ObjectStore* store, const json& entry, const std::map<std::stri
   if (!listed_sha.empty() && sha != listed_sha) {
     table->problems.push_back({key, "SHA-256 " + sha + " differs from the manifest's " + listed_sha});
   }
-  // The footer: FileMetaData, its 4-byte length, "PAR1", with the 4 bytes
-  // before it for ParquetFooterRows to see a whole (short) file.
-  Result<int64_t> rows = ParquetFooterRows(last);  // the whole file in one read
-  if (last_offset > 0) {
-    std::string trailer;
-    if (last.size() >= static_cast<size_t>(kTrailerSize)) {
-      trailer = last.substr(last.size() - kTrailerSize);
-    } else {
-      Result<std::string> read = store->GetRange(key, size - kTrailerSize, kTrailerSize);
-      if (!read.ok()) return read.status().WithContext("reading the footer of " + key);
-      *bytes_read += static_cast<int64_t>(read->size());
-      trailer = std::move(*read);
-    }
-    const auto* t = reinterpret_cast<const uint8_t*>(trailer.data());
-    const int64_t length = trailer.size() < static_cast<size_t>(kTrailerSize)
-                               ? 0
-                               : static_cast<int64_t>(static_cast<uint32_t>(t[0]) | static_cast<uint32_t>(t[1]) << 8 |
-                                                      static_cast<uint32_t>(t[2]) << 16 |
-                                                      static_cast<uint32_t>(t[3]) << 24);
-    const int64_t tail_start = size - kTrailerSize - length - 4;
-    if (tail_start < 0) {
-      // As ParquetFooterRows words it: no magic, or a length past the file.
-      rows = ParquetFooterRows(std::string(4, '\0') + trailer);
-    } else if (tail_start >= last_offset) {
-      rows = ParquetFooterRows(std::string_view(last).substr(static_cast<size_t>(tail_start - last_offset)));
-    } else {
-      Result<std::string> tail = store->GetRange(key, tail_start, size - tail_start);
-      if (!tail.ok()) return tail.status().WithContext("reading the footer of " + key);
-      *bytes_read += static_cast<int64_t>(tail->size());
-      rows = ParquetFooterRows(*tail);
-    }
+  // The footer: from the last read when it holds the whole file, else by
+  // ranged reads of the file's tail.
+  Result<int64_t> rows = last_offset == 0 ? ParquetFooterRows(last) : StoredFooterRows(store, key, size, bytes_read);
+  if (!rows.ok() && rows.status().code() != StatusCode::kInvalidArgument) {
+    return rows.status().WithContext("reading the footer of " + key);
   }
   last.clear();
   last.shrink_to_fit();
@@ -166,6 +140,33 @@ bool Report::ok() const {
     if (!t.ok()) return false;
   }
   return true;
+}
+
+Result<int64_t> StoredFooterRows(ObjectStore* store, const std::string& key, int64_t size, int64_t* bytes_read) {
+  int64_t read_bytes = 0;
+  auto count = [&](const std::string& bytes) { read_bytes += static_cast<int64_t>(bytes.size()); };
+  Result<std::string> trailer = store->GetRange(key, std::max<int64_t>(size - kTrailerSize, 0), kTrailerSize);
+  if (!trailer.ok()) return trailer.status();
+  count(*trailer);
+  const auto* t = reinterpret_cast<const uint8_t*>(trailer->data());
+  const int64_t length = trailer->size() < static_cast<size_t>(kTrailerSize)
+                             ? 0
+                             : static_cast<int64_t>(static_cast<uint32_t>(t[0]) | static_cast<uint32_t>(t[1]) << 8 |
+                                                    static_cast<uint32_t>(t[2]) << 16 |
+                                                    static_cast<uint32_t>(t[3]) << 24);
+  const int64_t tail_start = size - kTrailerSize - length - 4;
+  Result<int64_t> rows = InvalidArgument("");
+  if (tail_start < 0) {
+    // As ParquetFooterRows words it: no magic, or a length past the file.
+    rows = ParquetFooterRows(std::string(4, '\0') + *trailer);
+  } else {
+    Result<std::string> tail = store->GetRange(key, tail_start, size - tail_start);
+    if (!tail.ok()) return tail.status();
+    count(*tail);
+    rows = ParquetFooterRows(*tail);
+  }
+  if (bytes_read != nullptr) *bytes_read += read_bytes;
+  return rows;
 }
 
 Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder, const VerifyOptions& options) {

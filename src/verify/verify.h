@@ -75,4 +75,11 @@ Result<Report> VerifyExport(ObjectStore* store, const std::string& task_folder,
 // `file`. A file that is not Parquet, or is truncated, is InvalidArgument.
 Result<int64_t> ParquetFooterRows(std::string_view file);
 
+// ParquetFooterRows of the stored object `key` of `size` bytes, read by two
+// ranged reads (the 8-byte trailer, then the footer) rather than whole; adds
+// the bytes read to *bytes_read when given. A store failure is its own
+// status; a file that is not Parquet, InvalidArgument.
+Result<int64_t> StoredFooterRows(ObjectStore* store, const std::string& key, int64_t size,
+                                 int64_t* bytes_read = nullptr);
+
 }  // namespace dbexport::verify
