@@ -19,34 +19,9 @@
 import { readFileSync } from 'node:fs';
 import { readParquet } from 'parquet-wasm/node';
 import { tableFromIPC, Type, TimeUnit, DateUnit } from 'apache-arrow';
+import { civilFromDays, floorDiv, pad, timeOfDay, timestampText } from './lossless_text.mjs';
 
 const hex = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-const pad = (n, w) => String(n).padStart(w, '0');
-
-// Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's algorithm).
-function civilFromDays(days) {
-  let z = BigInt(days) + 719468n;
-  const era = (z >= 0n ? z : z - 146096n) / 146097n;
-  const doe = z - era * 146097n;
-  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
-  let y = yoe + era * 400n;
-  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
-  const mp = (5n * doy + 2n) / 153n;
-  const d = doy - (153n * mp + 2n) / 5n + 1n;
-  const m = mp < 10n ? mp + 3n : mp - 9n;
-  if (m <= 2n) y += 1n;
-  const ys = y < 0n ? '-' + pad(-y, 4) : pad(y, 4);
-  return `${ys}-${pad(m, 2)}-${pad(d, 2)}`;
-}
-
-const floorDiv = (a, b) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
-
-function timeOfDay(micros) {
-  const us = micros % 1000000n;
-  const s = micros / 1000000n;
-  return `${pad(s / 3600n, 2)}:${pad((s / 60n) % 60n, 2)}:${pad(s % 60n, 2)}.${pad(us, 6)}`;
-}
-
 const unitMicros = (unit, v) => {
   switch (unit) {
     case TimeUnit.SECOND: return { micros: v * 1000000n, frac: 0n };
@@ -58,8 +33,7 @@ const unitMicros = (unit, v) => {
 
 function formatTimestamp(unit, raw, zoned) {
   const { micros, frac } = unitMicros(unit, BigInt(raw));
-  const day = floorDiv(micros, 86400000000n);
-  let text = `${civilFromDays(day)}T${timeOfDay(micros - day * 86400000000n)}`;
+  let text = timestampText(micros);
   if (unit === TimeUnit.NANOSECOND) text += pad(frac, 3);
   return zoned ? text + 'Z' : text;
 }

@@ -18,7 +18,8 @@
 namespace dbexport::testing {
 namespace {
 
-constexpr char kDb[] = "cattest";
+// One database per test process (ProcessDatabase).
+const std::string kDb = ProcessDatabase("cattest");
 
 constexpr char kSetup[] = R"sql(
 CREATE TABLE items (id int PRIMARY KEY, qty smallint, big bigint, price numeric(12,2), wide numeric(30,4),
@@ -49,9 +50,9 @@ struct Table {
 };
 const std::vector<Table>& Tables() {
   static const std::vector<Table> tables = {
-      {"cattest.public.items", "\"cattest.public\".\"items\"", "items"},
-      {"cattest.public.empty_t", "\"cattest.public\".\"empty_t\"", "empty_t"},
-      {"cattest.other.Mixed_Case", "\"cattest.other\".\"Mixed Case\"", "other.\"Mixed Case\""},
+      {kDb + ".public.items", "\"" + kDb + ".public\".\"items\"", "items"},
+      {kDb + ".public.empty_t", "\"" + kDb + ".public\".\"empty_t\"", "empty_t"},
+      {kDb + ".other.Mixed_Case", "\"" + kDb + ".other\".\"Mixed Case\"", "other.\"Mixed Case\""},
   };
   return tables;
 }
@@ -124,6 +125,7 @@ class CatalogTest : public ::testing::Test {
     Status s = RecreateDatabase(kDb, kSetup);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
+  static void TearDownTestSuite() { EXPECT_TRUE(DropDatabase(kDb).ok()); }
 
   static CommandResult Export(const std::string& dest, const std::string& task, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"run", "--source", PostgresUrl(kDb), "--dest", dest, "--task-id", task,
@@ -139,8 +141,8 @@ class CatalogTest : public ::testing::Test {
     for (const Table& t : Tables()) sql.push_back("SELECT count(*) FROM " + t.duckdb_view);
     sql.push_back(
         "SELECT id, qty, big, price, wide, name, created, epoch(created_tz)::BIGINT, day, flag, lower(hex(data)), "
-        "(score * 4)::BIGINT, uid, array_to_string(tags, ',') FROM \"cattest.public\".\"items\" ORDER BY id");
-    sql.push_back("SELECT k, \"Val\" FROM \"cattest.other\".\"Mixed Case\" ORDER BY k");
+        "(score * 4)::BIGINT, uid, array_to_string(tags, ',') FROM \"" + kDb + ".public\".\"items\" ORDER BY id");
+    sql.push_back("SELECT k, \"Val\" FROM \"" + kDb + ".other\".\"Mixed Case\" ORDER BY k");
     Result<std::vector<QueryResult>> r = DuckDbQueries(sql);
     ASSERT_TRUE(r.ok()) << r.status().ToString() << "\n" << script;
     for (size_t i = 0; i < Tables().size(); ++i) {
@@ -264,10 +266,10 @@ TEST_F(CatalogTest, LocalExportCatalogReadByDuckDbAndIcebird) {
   CheckIcebergMetrics(last_iceberg_[0]);
 
   // The Iceberg schema carries the Parquet files' field ids.
-  Result<nlohmann::json> meta = ReadJsonFile(catalog + "/iceberg/cattest.public.items/metadata/v1.metadata.json");
+  Result<nlohmann::json> meta = ReadJsonFile(catalog + "/iceberg/" + kDb + ".public.items/metadata/v1.metadata.json");
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ((*meta)["format-version"], 2);
-  EXPECT_EQ((*meta)["location"], "file://" + catalog + "/iceberg/cattest.public.items");
+  EXPECT_EQ((*meta)["location"], "file://" + catalog + "/iceberg/" + kDb + ".public.items");
   const auto& fields = (*meta)["schemas"][0]["fields"];
   ASSERT_EQ(fields.size(), 14u);
   // Every exported column is nullable in the Parquet schema.
@@ -278,21 +280,21 @@ TEST_F(CatalogTest, LocalExportCatalogReadByDuckDbAndIcebird) {
                                                 {"element-required", false}}));
   Result<QueryResult> ids = DuckDbQuery(
       "SELECT name, field_id FROM parquet_schema('" + dir +
-      "/cat-1/cattest/public.items/*/*.parquet') WHERE name IN ('id', 'tags', 'element') GROUP BY ALL ORDER BY 2");
+      "/cat-1/" + kDb + "/public.items/*/*.parquet') WHERE name IN ('id', 'tags', 'element') GROUP BY ALL ORDER BY 2");
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   EXPECT_EQ(ids->rows, (Rows{{"id", "1"}, {"tags", "14"}, {"element", "28"}}));
 
   // Athena DDL of the table, statement as written.
-  EXPECT_EQ(ReadText(catalog + "/athena/cattest.public.items.sql"),
-            "-- cattest.public.items\n"
-            "CREATE EXTERNAL TABLE IF NOT EXISTS `cattest`.`public_items` (\n"
+  EXPECT_EQ(ReadText(catalog + "/athena/" + kDb + ".public.items.sql"),
+            "-- " + kDb + ".public.items\n"
+            "CREATE EXTERNAL TABLE IF NOT EXISTS `" + kDb + "`.`public_items` (\n"
             "  `id` int,\n  `qty` smallint,\n  `big` bigint,\n  `price` decimal(12,2),\n  `wide` decimal(30,4),\n"
             "  `name` string,\n  `created` timestamp,\n  `created_tz` timestamp,\n  `day` date,\n"
             "  `flag` boolean,\n  `data` binary,\n  `score` double,\n  `uid` binary,\n  `tags` array<int>\n"
-            ")\nSTORED AS PARQUET\nLOCATION 'file://" + dir + "/cat-1/cattest/public.items/'\n"
+            ")\nSTORED AS PARQUET\nLOCATION 'file://" + dir + "/cat-1/" + kDb + "/public.items/'\n"
             "TBLPROPERTIES ('parquet.compression'='GZIP');\n");
-  EXPECT_NE(ReadText(catalog + "/athena/cattest.other.Mixed_Case.sql")
-                .find("CREATE EXTERNAL TABLE IF NOT EXISTS `cattest`.`other_mixed_case` (\n  `k` int,\n  `Val` string\n)"),
+  EXPECT_NE(ReadText(catalog + "/athena/" + kDb + ".other.Mixed_Case.sql")
+                .find("CREATE EXTERNAL TABLE IF NOT EXISTS `" + kDb + "`.`other_mixed_case` (\n  `k` int,\n  `Val` string\n)"),
             std::string::npos);
 
   // dbexport verify accepts the catalog files.
@@ -319,13 +321,13 @@ TEST_F(CatalogTest, S3ExportCatalogReadByDuckDbAndIcebird) {
   ASSERT_EQ(cp.exit_code, 0) << cp.err;
   std::string script = ReadText(local + "/cat-s3/_catalog/duckdb.sql");
   const std::string url = "s3://" + bucket + "/exports/";
-  EXPECT_NE(script.find("read_parquet(['" + url + "cat-s3/cattest/public.items/"), std::string::npos) << script;
+  EXPECT_NE(script.find("read_parquet(['" + url + "cat-s3/" + kDb + "/public.items/"), std::string::npos) << script;
   for (size_t at = script.find(url); at != std::string::npos; at = script.find(url, at)) {
     script.replace(at, url.size(), local + "/");
   }
   CheckDuckDbScript(script);
-  std::string ddl = ReadText(local + "/cat-s3/_catalog/athena/cattest.public.items.sql");
-  EXPECT_NE(ddl.find("LOCATION 's3://" + bucket + "/exports/cat-s3/cattest/public.items/'"), std::string::npos) << ddl;
+  std::string ddl = ReadText(local + "/cat-s3/_catalog/athena/" + kDb + ".public.items.sql");
+  EXPECT_NE(ddl.find("LOCATION 's3://" + bucket + "/exports/cat-s3/" + kDb + "/public.items/'"), std::string::npos) << ddl;
   RemoveBucket(bucket);
 }
 

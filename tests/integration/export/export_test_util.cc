@@ -24,6 +24,12 @@ Status RecreateDatabase(const std::string& name, const std::string& setup_sql) {
   return Psql(PostgresUrl(name), setup_sql).status();
 }
 
+Status DropDatabase(const std::string& name) {
+  return Psql(PostgresUrl(), "DROP DATABASE IF EXISTS " + name + " WITH (FORCE);\n").status();
+}
+
+std::string ProcessDatabase(const std::string& base) { return base + "_" + std::to_string(getpid()); }
+
 std::string DbexportBinary() { return BinaryDir() + "/src/cli/dbexport"; }
 
 CommandResult RunDbexport(const std::vector<std::string>& args) {

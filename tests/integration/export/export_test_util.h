@@ -18,6 +18,13 @@ namespace dbexport::testing {
 // Drops database `name` (with its sessions) and creates it again, then runs
 // `setup_sql` in it.
 Status RecreateDatabase(const std::string& name, const std::string& setup_sql);
+// Drops database `name` if it exists, with its sessions.
+Status DropDatabase(const std::string& name);
+// `base` made unique to this process ("<base>_<pid>"), for a suite that sets
+// up one database for all its tests (SetUpTestSuite): ctest runs every test
+// in a process of its own, two at once, and two set-ups of one database
+// would collide.
+std::string ProcessDatabase(const std::string& base);
 
 // The dbexport binary of this build.
 std::string DbexportBinary();

@@ -27,7 +27,8 @@ INSERT INTO orders SELECT g, g * 1.25, CASE WHEN g % 7 = 0 THEN NULL ELSE 'order
   FROM generate_series(1, 20000) g;
 ANALYZE;
 )sql";
-constexpr char kDb[] = "exptest_verify_deep";
+// One database per test process (ProcessDatabase).
+const std::string kDb = ProcessDatabase("exptest_verify_deep");
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -83,6 +84,7 @@ class VerifyDeepTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   }
   static void TearDownTestSuite() {
+    EXPECT_TRUE(DropDatabase(kDb).ok());
     delete export_dir_;
     export_dir_ = nullptr;
   }

@@ -22,7 +22,8 @@ CREATE TABLE notes (x integer, s text);
 INSERT INTO notes SELECT g % 7, repeat('x', g % 50) FROM generate_series(1, 500) g;
 ANALYZE;
 )sql";
-constexpr char kDb[] = "exptest_verify";
+// One database per test process (ProcessDatabase).
+const std::string kDb = ProcessDatabase("exptest_verify");
 constexpr char kTask[] = "verify-1";
 
 // One export for the whole suite; each test damages its own copy.
@@ -36,6 +37,7 @@ class VerifyTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   }
   static void TearDownTestSuite() {
+    EXPECT_TRUE(DropDatabase(kDb).ok());
     delete export_dir_;
     export_dir_ = nullptr;
   }

@@ -90,10 +90,9 @@ class RestartTest(ServiceTestCase):
         self.assertEqual(bad.process.returncode, 2)
         config = os.path.join(bad.dir, "dbexport.toml")
         self.assertRegex(bad.log(), rf"ERROR dbexport serve: {config}:\d+:1: unknown key 'paralelism' in "
-                                    r"\[\[clusters\]\] \(allowed: consistency, engine, lock_wait_timeout, max_table_locks, name, "
-                                    r"parallelism, "
-                                    r"password_env, source, "
-                                    r"type_mapping\)")
+                                    r"\[\[clusters\]\] \(allowed: consistency, engine, lock_wait_timeout, max_connections, "
+                                    r"max_rate, max_table_locks, name, parallelism, password_env, source, "
+                                    r"type_mapping, verify_counts\)")
         self.assertNotIn("admin-secret", bad.log())
 
     def test_kill9_mid_export_then_restart_fails_the_task(self):
